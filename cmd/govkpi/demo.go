@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"fmt"
+
+	"govkpi/survey"
+)
+
+//go:embed demodata/departments.csv
+var demoDepartments []byte
+
+// demoPassword is printed on start; the demo database is for trying the
+// product on one's own machine, never for real data.
+const demoPassword = "govkpi-demo-2026"
+
+type demoAccount struct {
+	username, name string
+	role           survey.Role
+	dept           string
+}
+
+var demoAccounts = []demoAccount{
+	{"admin", "王考核（考核办）", survey.RoleAdmin, ""},
+	{"evaluator", "李评估（评估专家）", survey.RoleEvaluator, ""},
+	{"zsj", "陈数据（市政数局）", survey.RoleOfficial, "LJ-ZSJ"},
+	{"ga", "张警官（市公安局）", survey.RoleOfficial, "LJ-GA"},
+	{"rs", "刘社保（市人社局）", survey.RoleOfficial, "LJ-RS"},
+	{"dh-wj", "赵医生（东湖区卫健委）", survey.RoleOfficial, "LJ-DH-WJ"},
+	{"xl-sj", "孙监管（西岭区市场监管局）", survey.RoleOfficial, "LJ-XL-SJ"},
+}
+
+// seedDemo fills an empty database with the fictional city of 澜江市 and one
+// account per role (and officials for several departments). It leaves a
+// database that already has departments as it is. It returns the lines to
+// print: the sign-ins.
+func seedDemo(ctx context.Context, db *survey.DB) ([]string, error) {
+	_, n, err := db.FindDepartments(ctx, survey.DepartmentFilter{Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		if _, err := db.ImportDepartments(ctx, bytes.NewReader(demoDepartments)); err != nil {
+			return nil, fmt.Errorf("import demo departments: %w", err)
+		}
+	}
+	lines := []string{"", "Demo sign-ins (演示账号), password / 密码: " + demoPassword}
+	for _, a := range demoAccounts {
+		_, err := db.FindAccountByUsername(ctx, a.username)
+		if survey.ErrorCode(err) == survey.ENotFound {
+			_, err = db.CreateAccount(ctx, survey.AccountInput{Username: a.username, DisplayName: a.name,
+				Role: a.role, DepartmentCode: a.dept, Password: demoPassword})
+		}
+		if err != nil {
+			return nil, fmt.Errorf("demo account %s: %w", a.username, err)
+		}
+		lines = append(lines, fmt.Sprintf("  %-10s %-9s %s", a.username, a.role, a.name))
+	}
+	return append(lines, ""), nil
+}

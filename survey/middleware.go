@@ -1,0 +1,365 @@
+package survey
+
+import (
+	"context"
+	"crypto/subtle"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"govkpi/static"
+)
+
+type ctxKey int
+
+const (
+	ctxRequestID ctxKey = iota
+	ctxAccount
+	ctxLang
+)
+
+// Session keys.
+const (
+	sessAccountID = "account_id"
+	sessEpoch     = "epoch"
+	sessCSRF      = "csrf"
+	sessFlash     = "flash"
+)
+
+// RequestID returns the id the observe middleware gave the request.
+func RequestID(ctx context.Context) string {
+	s, _ := ctx.Value(ctxRequestID).(string)
+	return s
+}
+
+// CurrentAccount returns the signed-in account, or nil.
+func CurrentAccount(ctx context.Context) *Account {
+	a, _ := ctx.Value(ctxAccount).(*Account)
+	return a
+}
+
+// Lang returns the request's interface language.
+func Lang(ctx context.Context) string {
+	if l, ok := ctx.Value(ctxLang).(string); ok {
+		return l
+	}
+	return static.Languages[0]
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// observe gives every request an id, recovers panics into a 500 page and
+// writes one structured log line per request. It logs the path, never the
+// query string or body (they may hold search text or answers).
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := newToken(8)
+		w.Header().Set("X-Request-Id", id)
+		ctx := context.WithValue(r.Context(), ctxRequestID, id)
+		r = r.WithContext(ctx)
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.Log.Error("panic", "request_id", id, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					s.fail(sw, r, fmt.Errorf("panic: %v", v))
+				}
+			}
+			level := slog.LevelInfo
+			if sw.status >= 500 {
+				level = slog.LevelError
+			}
+			var account int64
+			if a := CurrentAccount(r.Context()); a != nil {
+				account = a.ID
+			}
+			s.Log.LogAttrs(ctx, level, "request",
+				slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.Int("status", sw.status), slog.Int("bytes", sw.bytes),
+				slog.Duration("duration", time.Since(start)), slog.Int64("account", account),
+				slog.String("client", clientIP(r)))
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// secureHeaders sets the security headers on every response. With no inline
+// script or style anywhere, the policy can be strict.
+func (s *Server) secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+			"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+		if s.Config.TLS || r.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// loadUser finds the signed-in account and the language. A session whose
+// account was disabled, or whose password changed since sign-in (the epoch
+// moved), is destroyed: that is how those events end every session.
+func (s *Server) loadUser(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		var acct *Account
+		if id := s.Sessions.GetInt64(ctx, sessAccountID); id != 0 {
+			a, err := s.DB.FindAccountByID(ctx, id)
+			switch {
+			case err != nil && ErrorCode(err) != ENotFound:
+				s.fail(w, r, err)
+				return
+			case err == nil && !a.Disabled && a.SessionEpoch == s.Sessions.GetInt64(ctx, sessEpoch):
+				acct = a
+			default:
+				if err := s.Sessions.Destroy(ctx); err != nil {
+					s.fail(w, r, err)
+					return
+				}
+			}
+		}
+		lang := ""
+		if acct != nil && static.ValidLanguage(acct.Lang) {
+			lang = acct.Lang
+		}
+		if lang == "" {
+			if c, err := r.Cookie("lang"); err == nil && static.ValidLanguage(c.Value) {
+				lang = c.Value
+			}
+		}
+		if lang == "" {
+			lang = static.MatchLanguage(r.Header.Get("Accept-Language"))
+		}
+		if lang == "" {
+			lang = s.Config.DefaultLang
+		}
+		ctx = context.WithValue(ctx, ctxAccount, acct)
+		ctx = context.WithValue(ctx, ctxLang, lang)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// authorize enforces the matched route's policy (deny when it has none),
+// bounds the request body, and checks the per-session CSRF token on every
+// unsafe method. A refusal is audited.
+func (s *Server) authorize(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := ""
+		if rt := mux.CurrentRoute(r); rt != nil {
+			name = rt.GetName()
+		}
+		p, ok := s.policies[name]
+		acct := CurrentAccount(r.Context())
+		if !ok || !p.Admits(acct) {
+			if acct == nil && ok && r.Method == http.MethodGet {
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			s.audit(r, AuditForbidden, "route", name, r.Method+" "+r.URL.Path)
+			if acct == nil {
+				s.fail(w, r, Errorf(EUnauth, "err.signin_required"))
+				return
+			}
+			s.fail(w, r, Errorf(EForbidden, "err.forbidden"))
+			return
+		}
+		limit := p.MaxBody
+		if limit <= 0 {
+			limit = s.Config.MaxBodyBytes
+		}
+		if r.ContentLength > limit {
+			s.fail(w, r, &http.MaxBytesError{Limit: limit})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions {
+			if !s.validCSRF(r) {
+				s.audit(r, AuditForbidden, "route", name, "csrf token")
+				s.fail(w, r, Errorf(EForbidden, "err.csrf"))
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// csrfToken returns the session's token, creating one (and so a session) if
+// needed.
+func (s *Server) csrfToken(ctx context.Context) string {
+	t := s.Sessions.GetString(ctx, sessCSRF)
+	if t == "" {
+		t = newToken(32)
+		s.Sessions.Put(ctx, sessCSRF, t)
+	}
+	return t
+}
+
+func (s *Server) validCSRF(r *http.Request) bool {
+	want := s.Sessions.GetString(r.Context(), sessCSRF)
+	var got string
+	if h := r.Header.Get("X-CSRF-Token"); h != "" {
+		got = h
+	} else {
+		// ParseMultipartForm also fills PostFormValue for multipart uploads.
+		if err := r.ParseMultipartForm(32 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+			return false
+		}
+		got = r.PostFormValue("csrf")
+	}
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// fail is the one place errors become responses: the code picks the status,
+// users see a plain message and the request id, internal errors are logged.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, key := http.StatusInternalServerError, "err.internal"
+	var e *Error
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		status, key = http.StatusRequestEntityTooLarge, "err.too_large"
+	case errors.As(err, &e):
+		key = e.Key
+		status = ErrorStatus(e.Code)
+	}
+	if status == http.StatusInternalServerError {
+		key = "err.internal"
+		s.Log.Error("internal error", "request_id", RequestID(r.Context()), "path", r.URL.Path, "err", err)
+	}
+	p := s.page(r, "title.error")
+	p.Data = struct {
+		Status  int
+		Message string
+	}{status, key}
+	if rerr := s.Render.Render(w, status, "error", p); rerr != nil {
+		s.Log.Error("render error page", "request_id", RequestID(r.Context()), "err", rerr)
+		http.Error(w, http.StatusText(status), status)
+	}
+}
+
+// ErrorStatus maps an error code to its HTTP status.
+func ErrorStatus(code string) int {
+	switch code {
+	case EInvalid:
+		return http.StatusBadRequest
+	case ENotFound:
+		return http.StatusNotFound
+	case EConflict:
+		return http.StatusConflict
+	case EForbidden:
+		return http.StatusForbidden
+	case EUnauth:
+		return http.StatusUnauthorized
+	case ETooMany:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}
+
+// page starts a Page for the request with the layout's data filled in.
+func (s *Server) page(r *http.Request, title string) *static.Page {
+	ctx := r.Context()
+	p := s.Render.NewPage(Lang(ctx))
+	p.Title = title
+	p.Path = r.URL.Path
+	p.RequestID = RequestID(ctx)
+	if a := CurrentAccount(ctx); a != nil {
+		name := a.DisplayName
+		if name == "" {
+			name = a.Username
+		}
+		p.User = &static.User{ID: a.ID, Name: name, Role: string(a.Role), Department: a.DepartmentName(p.Lang)}
+	}
+	if ctx.Value(ctxLang) != nil { // inside the session middleware
+		p.CSRFFunc = func() string { return s.csrfToken(ctx) }
+		if f := s.Sessions.PopString(ctx, sessFlash); f != "" {
+			p.FlashKind, p.Flash, _ = cutFlash(f)
+		}
+	}
+	return p
+}
+
+// flash stores a one-time message shown on the next page.
+func (s *Server) flash(r *http.Request, kind, key string) {
+	s.Sessions.Put(r.Context(), sessFlash, kind+":"+key)
+}
+
+func cutFlash(f string) (kind, key string, ok bool) {
+	for i := 0; i < len(f); i++ {
+		if f[i] == ':' {
+			return f[:i], f[i+1:], true
+		}
+	}
+	return "info", f, false
+}
+
+// render writes a page or, if the template fails, the error page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *static.Page) {
+	if err := s.Render.Render(w, status, name, p); err != nil {
+		s.fail(w, r, err)
+	}
+}
+
+// audit records an entry for the request's account; a failure to write the
+// audit log is logged, not shown, so it never hides the response.
+func (s *Server) audit(r *http.Request, action, objType, objID, detail string) {
+	e := AuditEntry{Action: action, ObjectType: objType, ObjectID: objID, Detail: detail,
+		ClientIP: clientIP(r), RequestID: RequestID(r.Context())}
+	if a := CurrentAccount(r.Context()); a != nil {
+		e.ActorID = sql.NullInt64{Int64: a.ID, Valid: true}
+		e.ActorName = a.Username
+	}
+	if err := s.DB.Audit(r.Context(), e); err != nil {
+		s.Log.Error("audit", "request_id", RequestID(r.Context()), "action", action, "err", err)
+	}
+}
+
+// clientIP is the connection's address. X-Forwarded-For is not trusted here;
+// proxies are configured in a later issue.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

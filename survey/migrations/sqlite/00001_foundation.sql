@@ -1,0 +1,60 @@
+-- +goose Up
+CREATE TABLE departments (
+    id          INTEGER PRIMARY KEY,
+    code        TEXT NOT NULL UNIQUE,
+    name_zh     TEXT NOT NULL,
+    name_en     TEXT NOT NULL DEFAULT '',
+    level       TEXT NOT NULL CHECK (level IN ('province', 'city', 'district', 'street')),
+    parent_id   INTEGER REFERENCES departments (id),
+    category    TEXT NOT NULL DEFAULT '',
+    active      BOOLEAN NOT NULL DEFAULT TRUE,
+    created_at  TIMESTAMP NOT NULL,
+    updated_at  TIMESTAMP NOT NULL
+);
+CREATE INDEX departments_parent_idx ON departments (parent_id);
+
+CREATE TABLE accounts (
+    id             INTEGER PRIMARY KEY,
+    username       TEXT NOT NULL UNIQUE,
+    display_name   TEXT NOT NULL DEFAULT '',
+    role           TEXT NOT NULL CHECK (role IN ('admin', 'evaluator', 'official')),
+    department_id  INTEGER REFERENCES departments (id),
+    password_hash  TEXT NOT NULL,
+    lang           TEXT NOT NULL DEFAULT '',
+    disabled       BOOLEAN NOT NULL DEFAULT FALSE,
+    session_epoch  INTEGER NOT NULL DEFAULT 1,
+    created_at     TIMESTAMP NOT NULL,
+    updated_at     TIMESTAMP NOT NULL,
+    last_login_at  TIMESTAMP,
+    CHECK (role <> 'official' OR department_id IS NOT NULL)
+);
+CREATE INDEX accounts_department_idx ON accounts (department_id);
+
+-- The table alexedwards/scs sqlite3store reads and writes.
+CREATE TABLE sessions (
+    token   TEXT PRIMARY KEY,
+    data    BLOB NOT NULL,
+    expiry  REAL NOT NULL
+);
+CREATE INDEX sessions_expiry_idx ON sessions (expiry);
+
+CREATE TABLE audit_log (
+    id           INTEGER PRIMARY KEY,
+    at           TIMESTAMP NOT NULL,
+    actor_id     INTEGER,
+    actor_name   TEXT NOT NULL DEFAULT '',
+    action       TEXT NOT NULL,
+    object_type  TEXT NOT NULL DEFAULT '',
+    object_id    TEXT NOT NULL DEFAULT '',
+    detail       TEXT NOT NULL DEFAULT '',
+    client_ip    TEXT NOT NULL DEFAULT '',
+    request_id   TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_log_at_idx ON audit_log (at);
+CREATE INDEX audit_log_action_idx ON audit_log (action, at);
+
+-- +goose Down
+DROP TABLE audit_log;
+DROP TABLE sessions;
+DROP TABLE accounts;
+DROP TABLE departments;

@@ -1,0 +1,51 @@
+package survey
+
+import "net/http"
+
+const (
+	get  = http.MethodGet
+	post = http.MethodPost
+)
+
+// importBodyLimit bounds department and other file uploads.
+const importBodyLimit = 10 << 20
+
+// routes is the survey package's whole HTTP surface. Every route names the
+// roles it admits; authorize refuses anything else.
+func (s *Server) routes() {
+	// /static/ is served by ServeHTTP ahead of the session middleware: public,
+	// GET and HEAD only, no session read or written.
+	s.Route("healthz", "/healthz", Public, s.handleHealth, get)
+	s.Route("root", "/", Public, s.handleRoot, get)
+	s.Route("lang", "/lang", Public, s.handleLang, get)
+
+	s.Route("login", "/login", Public, s.handleLoginForm, get)
+	s.Route("login.post", "/login", Public, s.handleLogin, post)
+	s.Route("logout", "/logout", SignedIn, s.handleLogout, post)
+
+	s.Route("home", "/home", SignedIn, s.handleHome, get)
+	s.Route("me", "/me", SignedIn, s.handleMe, get)
+	s.Route("me.password", "/me/password", SignedIn, s.handleMyPassword, post)
+	s.Route("me.lang", "/me/lang", SignedIn, s.handleMyLang, post)
+
+	admin := Only(RoleAdmin)
+	s.Route("departments", "/admin/departments", admin, s.handleDepartments, get)
+	s.Route("department.new", "/admin/departments/new", admin, s.handleDepartmentNew, get)
+	s.Route("department.create", "/admin/departments/new", admin, s.handleDepartmentCreate, post)
+	s.Route("department.edit", "/admin/departments/{id:[0-9]+}/edit", admin, s.handleDepartmentEdit, get)
+	s.Route("department.update", "/admin/departments/{id:[0-9]+}/edit", admin, s.handleDepartmentUpdate, post)
+	s.Route("department.active", "/admin/departments/{id:[0-9]+}/active", admin, s.handleDepartmentActive, post)
+	s.Route("department.import.form", "/admin/departments/import", admin, s.handleDepartmentImportForm, get)
+	s.Route("department.import", "/admin/departments/import",
+		Policy{Roles: []Role{RoleAdmin}, MaxBody: importBodyLimit}, s.handleDepartmentImport, post)
+	s.Route("department.template", "/admin/departments/template.csv", admin, s.handleDepartmentTemplate, get)
+
+	s.Route("accounts", "/admin/accounts", admin, s.handleAccounts, get)
+	s.Route("account.new", "/admin/accounts/new", admin, s.handleAccountNew, get)
+	s.Route("account.create", "/admin/accounts/new", admin, s.handleAccountCreate, post)
+	s.Route("account.disabled", "/admin/accounts/{id:[0-9]+}/disabled", admin, s.handleAccountDisabled, post)
+	s.Route("account.reset", "/admin/accounts/{id:[0-9]+}/password", admin, s.handleAccountResetForm, get)
+	s.Route("account.reset.post", "/admin/accounts/{id:[0-9]+}/password", admin, s.handleAccountReset, post)
+
+	s.Route("audit", "/admin/audit", admin, s.handleAudit, get)
+}

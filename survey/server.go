@@ -1,0 +1,238 @@
+package survey
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/sqlite3store"
+	"github.com/alexedwards/scs/v2"
+	"github.com/gorilla/mux"
+
+	"govkpi/static"
+)
+
+// ServerConfig is the part of the program's configuration the web layer needs.
+type ServerConfig struct {
+	TLS          bool          // served over TLS (directly or behind a proxy): Secure, __Host- cookie, HSTS
+	BaseURL      string        // public origin, trusted for cross-origin checks when set
+	DefaultLang  string        // "zh-CN" or "en"
+	IdleTimeout  time.Duration // session idle timeout
+	SessionMax   time.Duration // absolute session lifetime
+	MaxBodyBytes int64         // default request body limit
+	Version      string
+}
+
+// Server is the HTTP surface of govkpi. Packages add their routes with Route
+// and every route states the roles it admits.
+type Server struct {
+	DB       *DB
+	Log      *slog.Logger
+	Sessions *scs.SessionManager
+	Render   *static.Renderer
+	Assets   *static.Assets
+	Cat      *static.Catalogue
+	Throttle *Throttle
+	Config   ServerConfig
+
+	router   *mux.Router
+	policies map[string]Policy
+	handler  http.Handler
+	cop      *http.CrossOriginProtection
+}
+
+// NewServer wires sessions, templates, the router and the middleware, and
+// registers the survey package's routes.
+func NewServer(db *DB, log *slog.Logger, cfg ServerConfig) (*Server, error) {
+	cat, err := static.NewCatalogue()
+	if err != nil {
+		return nil, err
+	}
+	assets := static.NewAssets()
+	render, err := static.NewRenderer(cat, assets)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.DefaultLang == "" {
+		cfg.DefaultLang = "zh-CN"
+	}
+	sm := scs.New()
+	if db.Dialect == Postgres {
+		sm.Store = pgxstore.New(db.Pool)
+	} else {
+		sm.Store = sqlite3store.New(db.W.DB)
+	}
+	sm.IdleTimeout = cfg.IdleTimeout
+	sm.Lifetime = cfg.SessionMax
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Path = "/"
+	sm.Cookie.Persist = false
+	if cfg.TLS {
+		sm.Cookie.Name = "__Host-govkpi_session"
+		sm.Cookie.Secure = true
+	} else {
+		sm.Cookie.Name = "govkpi_session"
+	}
+	s := &Server{
+		DB: db, Log: log, Sessions: sm, Render: render, Assets: assets, Cat: cat,
+		Throttle: NewThrottle(), Config: cfg,
+		router: mux.NewRouter(), policies: map[string]Policy{},
+	}
+	s.cop = http.NewCrossOriginProtection()
+	if cfg.BaseURL != "" {
+		if err := s.cop.AddTrustedOrigin(cfg.BaseURL); err != nil {
+			return nil, err
+		}
+	}
+	s.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.audit(r, AuditForbidden, "request", r.URL.Path, "cross-origin")
+		s.fail(w, r, Errorf(EForbidden, "err.cross_origin"))
+	}))
+	s.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, Errorf(ENotFound, "err.not_found"))
+	})
+	s.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, Errorf(ENotFound, "err.not_found"))
+	})
+	s.router.Use(s.authorize)
+	s.routes()
+	app := s.cop.Handler(sm.LoadAndSave(s.loadUser(s.router)))
+	s.handler = s.observe(s.secureHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/static/") && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			assets.ServeHTTP(w, r)
+			return
+		}
+		app.ServeHTTP(w, r)
+	})))
+	return s, nil
+}
+
+// ServeHTTP runs the whole middleware chain.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Router exposes the router so other packages can register routes through
+// Route; it is not for adding unguarded handlers.
+func (s *Server) Router() *mux.Router { return s.router }
+
+// Policy says who may use a route. The zero Policy admits nobody.
+type Policy struct {
+	Public  bool   // anyone, signed in or not
+	Roles   []Role // any of these roles; empty with Public false and AnyRole false admits nobody
+	AnyRole bool   // any signed-in account
+	MaxBody int64  // body limit for this route; 0 means the server default
+}
+
+// Public admits everybody.
+var Public = Policy{Public: true}
+
+// SignedIn admits every signed-in account.
+var SignedIn = Policy{AnyRole: true}
+
+// Only admits the listed roles.
+func Only(roles ...Role) Policy { return Policy{Roles: roles} }
+
+// Admits reports whether the policy lets u in (u is nil when signed out).
+func (p Policy) Admits(u *Account) bool {
+	if p.Public {
+		return true
+	}
+	if u == nil {
+		return false
+	}
+	if p.AnyRole {
+		return true
+	}
+	for _, r := range p.Roles {
+		if u.Role == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Route registers a named route with its methods and policy. A route without
+// a policy can only be registered on the router directly, and authorize then
+// refuses it: deny by default.
+func (s *Server) Route(name, path string, p Policy, h http.HandlerFunc, methods ...string) {
+	if _, dup := s.policies[name]; dup {
+		panic("survey: duplicate route name " + name)
+	}
+	s.policies[name] = p
+	s.router.Handle(path, h).Methods(methods...).Name(name)
+}
+
+// PolicyOf returns the policy of a named route, for tests.
+func (s *Server) PolicyOf(name string) (Policy, bool) {
+	p, ok := s.policies[name]
+	return p, ok
+}
+
+// Close stops background work (the session cleanup loop).
+func (s *Server) Close() {
+	switch st := s.Sessions.Store.(type) {
+	case *sqlite3store.SQLite3Store:
+		st.StopCleanup()
+	case *pgxstore.PostgresStore:
+		st.StopCleanup()
+	}
+}
+
+// HTTPServer returns an http.Server with the timeouts every deployment needs,
+// so a slow client cannot hold a connection open.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn),
+	}
+}
+
+// Serve answers on ln until ctx ends, then shuts down gracefully.
+func (s *Server) Serve(ctx context.Context, hs *http.Server, ln net.Listener, certFile, keyFile string) error {
+	errc := make(chan error, 1)
+	go func() {
+		if certFile != "" {
+			errc <- hs.ServeTLS(ln, certFile, keyFile)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return err
+	}
+	return nil
+}
+
+func newToken(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return hex.EncodeToString(b)
+}
