@@ -71,31 +71,33 @@ func parseActive(s string) (bool, bool) {
 }
 
 type importRow struct {
-	line int
-	in   DepartmentInput
+	line      int
+	in        DepartmentInput
+	parentCol string // the file's name for the parent column, for messages
 }
 
 // ParseDepartmentCSV reads a department file completely and returns its rows
-// or an *ImportError listing every bad row and column. It accepts a UTF-8
-// BOM, CRLF or LF, and English or Chinese header names.
-func ParseDepartmentCSV(r io.Reader) ([]importRow, error) {
+// and every format problem by row and column; a non-nil error means the file
+// could not be read at all (then the rows are nil). It accepts a UTF-8 BOM,
+// CRLF or LF, and English or Chinese header names.
+func ParseDepartmentCSV(r io.Reader) ([]importRow, []RowError, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("read csv: %w", err)
+		return nil, nil, fmt.Errorf("read csv: %w", err)
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	var errs []RowError
 	if !utf8.Valid(data) {
-		return nil, &ImportError{Rows: []RowError{{Row: 0, Key: "import.not_utf8"}}}
+		return nil, nil, &ImportError{Rows: []RowError{{Row: 0, Key: "import.not_utf8"}}}
 	}
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if err == io.EOF {
-		return nil, &ImportError{Rows: []RowError{{Row: 1, Key: "import.empty"}}}
+		return nil, nil, &ImportError{Rows: []RowError{{Row: 1, Key: "import.empty"}}}
 	}
 	if err != nil {
-		return nil, &ImportError{Rows: []RowError{{Row: 1, Key: "import.csv_syntax", Args: []any{err.Error()}}}}
+		return nil, nil, &ImportError{Rows: []RowError{{Row: 1, Key: "import.csv_syntax", Args: []any{err.Error()}}}}
 	}
 	col := map[string]int{}
 	for i, h := range header {
@@ -117,7 +119,7 @@ func ParseDepartmentCSV(r io.Reader) ([]importRow, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, &ImportError{Rows: errs}
+		return nil, nil, &ImportError{Rows: errs}
 	}
 	get := func(rec []string, field string) string {
 		if i, ok := col[field]; ok && i < len(rec) {
@@ -165,24 +167,27 @@ func ParseDepartmentCSV(r io.Reader) ([]importRow, error) {
 		}
 		in.Active = active
 		in.Normalize()
-		for field, key := range in.Validate() {
-			errs = append(errs, RowError{Row: line, Column: header[col[field]], Key: key})
+		fe := in.Validate()
+		for _, field := range []string{"code", "name_zh", "name_en", "level", "parent_code", "category"} {
+			if key, bad := fe[field]; bad {
+				errs = append(errs, RowError{Row: line, Column: header[col[field]], Key: key})
+			}
 		}
 		if prev, dup := seen[in.Code]; dup && in.Code != "" {
 			errs = append(errs, RowError{Row: line, Column: header[col["code"]], Key: "import.duplicate_code", Args: []any{prev}})
 		} else {
 			seen[in.Code] = line
 		}
-		rows = append(rows, importRow{line: line, in: in})
+		parentCol := "parent_code"
+		if i, ok := col["parent_code"]; ok {
+			parentCol = header[i]
+		}
+		rows = append(rows, importRow{line: line, in: in, parentCol: parentCol})
 	}
 	if len(rows) == 0 && len(errs) == 0 {
 		errs = append(errs, RowError{Row: 2, Key: "import.empty"})
 	}
-	if len(errs) > 0 {
-		sortRowErrors(errs)
-		return nil, &ImportError{Rows: errs}
-	}
-	return rows, nil
+	return rows, errs, nil
 }
 
 func sortRowErrors(errs []RowError) {
@@ -201,7 +206,7 @@ func sortRowErrors(errs []RowError) {
 // every bad row and column.
 func (db *DB) ImportDepartments(ctx context.Context, r io.Reader) (ImportResult, error) {
 	var res ImportResult
-	rows, err := ParseDepartmentCSV(r)
+	rows, formatErrs, err := ParseDepartmentCSV(r)
 	if err != nil {
 		return res, err
 	}
@@ -214,8 +219,11 @@ func (db *DB) ImportDepartments(ctx context.Context, r io.Reader) (ImportResult,
 		for _, d := range all {
 			existing[d.Code] = d
 		}
+		// Parent problems are reported together with format problems, so one
+		// upload shows everything to fix.
 		order, errs := planImport(rows, existing)
-		if len(errs) > 0 {
+		if errs = append(formatErrs, errs...); len(errs) > 0 {
+			sortRowErrors(errs)
 			return &ImportError{Rows: errs}
 		}
 		ids := map[string]int64{}
@@ -282,18 +290,18 @@ func planImport(rows []importRow, existing map[string]Department) ([]importRow, 
 		}
 		plevel, ok := levelOf(r.in.ParentCode)
 		if !ok {
-			errs = append(errs, RowError{Row: r.line, Column: "parent_code", Key: "err.parent_unknown", Args: []any{r.in.ParentCode}})
+			errs = append(errs, RowError{Row: r.line, Column: r.parentCol, Key: "err.parent_unknown", Args: []any{r.in.ParentCode}})
 			continue
 		}
 		if levelRank(plevel) > levelRank(r.in.Level) {
-			errs = append(errs, RowError{Row: r.line, Column: "parent_code", Key: "err.parent_level"})
+			errs = append(errs, RowError{Row: r.line, Column: r.parentCol, Key: "err.parent_level"})
 			continue
 		}
 		// Walk up; reaching the row's own code again is a cycle.
 		cur := r.in.ParentCode
 		for steps := 0; cur != ""; steps++ {
 			if cur == r.in.Code || steps > len(rows)+len(existing) {
-				errs = append(errs, RowError{Row: r.line, Column: "parent_code", Key: "err.parent_cycle"})
+				errs = append(errs, RowError{Row: r.line, Column: r.parentCol, Key: "err.parent_cycle"})
 				break
 			}
 			cur = parentOf(cur)
