@@ -26,11 +26,11 @@ type User struct {
 type Page struct {
 	Title     string // catalogue key of the page title
 	Lang      string
-	Path      string // request path, for the navigation's aria-current
-	User      *User  // nil when nobody is signed in
+	Path      string        // request path, for the navigation's aria-current
+	User      *User         // nil when nobody is signed in
 	CSRFFunc  func() string // returns the per-session token, creating the session on first use
-	Flash     string // catalogue key of a one-time message
-	FlashKind string // ok, error or info
+	Flash     string        // catalogue key of a one-time message
+	FlashKind string        // ok, error or info
 	RequestID string
 	Form      url.Values        // submitted values, so a refused form keeps what was typed
 	Errors    map[string]string // field → catalogue key

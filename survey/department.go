@@ -326,4 +326,3 @@ func (db *DB) SetDepartmentActive(ctx context.Context, id int64, active bool) er
 		return nil
 	})
 }
-
