@@ -299,7 +299,9 @@ func (db *DB) Backup(ctx context.Context, out string) error {
 	if db.Dialect != SQLite {
 		return Errorf(EInvalid, "backup.postgres")
 	}
-	if _, err := db.W.ExecContext(ctx, "VACUUM INTO ?", out); err != nil {
+	// On a read-only connection: VACUUM INTO reads one snapshot, so writers
+	// go on while the copy is made.
+	if _, err := db.R.ExecContext(ctx, "VACUUM INTO ?", out); err != nil {
 		return fmt.Errorf("backup to %s: %w", out, err)
 	}
 	c, err := sql.Open("sqlite3", "file:"+out+"?mode=ro")

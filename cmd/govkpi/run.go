@@ -255,12 +255,16 @@ func cmdBackup(ctx context.Context, args []string, getenv func(string) string, s
 }
 
 func cmdUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
-	const usage = "usage: govkpi user add|list|disable|enable|passwd [flags]  (govkpi user <sub> -h for flags)"
+	const usage = "usage: govkpi user add|list|disable|enable|passwd [flags]\n\nRun govkpi user <subcommand> -h for its flags. Passwords are read from standard input\n(or asked for at a terminal), never from a flag."
 	if len(args) == 0 {
 		fmt.Fprintln(stdout, usage)
 		return &usageError{"user: no subcommand"}
 	}
 	sub, rest := args[0], args[1:]
+	if sub == "-h" || sub == "-help" || sub == "--help" || sub == "help" {
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
 	var username, role, dept, name string
 	var cfg Config
 	var err error

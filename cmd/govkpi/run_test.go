@@ -75,7 +75,7 @@ func TestBadFlagsRefusedBeforeStart(t *testing.T) {
 
 func TestHelpForEveryCommand(t *testing.T) {
 	for _, args := range [][]string{{"help"}, {"serve", "-h"}, {"demo", "-h"}, {"migrate", "-h"}, {"backup", "-h"},
-		{"user", "add", "-h"}, {"user", "list", "-h"}, {"user", "disable", "-h"}, {"user", "passwd", "-h"}} {
+		{"user", "-h"}, {"user", "add", "-h"}, {"user", "list", "-h"}, {"user", "disable", "-h"}, {"user", "passwd", "-h"}} {
 		out, err := runCmd(t, "", noEnv, args...)
 		if err != nil {
 			t.Errorf("%v: %v", args, err)
