@@ -171,6 +171,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	for _, l := range demoLines {
 		fmt.Fprintln(stdout, l)
 	}
+	if n, err := db.CountAccounts(ctx); err == nil && n == 0 {
+		fmt.Fprintln(stdout, "No accounts yet. Create the first administrator with: govkpi user add --username admin --role admin")
+	}
 	return srv.Serve(ctx, srv.HTTPServer(cfg.Addr), ln, cfg.TLSCert, cfg.TLSKey)
 }
 

@@ -3,8 +3,17 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"io"
+	"math/big"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -262,4 +271,56 @@ func TestServeAndDemo(t *testing.T) {
 	if !regexp.MustCompile(`\{"time":[^\n]*"msg":"request"[^\n]*"request_id":"[0-9a-f]{16}"`).MatchString(printed) {
 		t.Errorf("no JSON request log line:\n%s", printed)
 	}
+}
+
+// TestServeTLS serves HTTPS with a throw-away certificate and checks the
+// cookie takes the __Host- prefix and Secure flag, and HSTS is sent.
+func TestServeTLS(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := writeSelfSigned(t, dir)
+	base, out := startServer(t, "serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "tls.db"), "--tls-cert", certFile, "--tls-key", keyFile)
+	if !strings.HasPrefix(base, "https://") {
+		t.Fatalf("base URL %s", base)
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	res, err := client.Get(base + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	ck := res.Header.Get("Set-Cookie")
+	if !strings.HasPrefix(ck, "__Host-govkpi_session=") || !strings.Contains(ck, "; Secure") || !strings.Contains(ck, "HttpOnly") {
+		t.Fatalf("cookie over TLS: %s", ck)
+	}
+	if res.Header.Get("Strict-Transport-Security") == "" {
+		t.Fatal("no HSTS over TLS")
+	}
+	out.mu.Lock()
+	defer out.mu.Unlock()
+	if !strings.Contains(out.buf.String(), "No accounts yet") {
+		t.Error("a fresh install does not say how to create the first admin")
+	}
+}
+
+func writeSelfSigned(t *testing.T, dir string) (string, string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, _ := x509.MarshalECPrivateKey(key)
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
+	return certFile, keyFile
 }
