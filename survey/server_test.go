@@ -498,3 +498,5 @@ func TestLanguage(t *testing.T) {
 		t.Fatal("account language not honoured")
 	}
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

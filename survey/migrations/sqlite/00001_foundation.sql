@@ -12,6 +12,7 @@ CREATE TABLE departments (
     updated_at  TIMESTAMP NOT NULL
 );
 CREATE INDEX departments_parent_idx ON departments (parent_id);
+CREATE INDEX departments_category_idx ON departments (category);
 
 CREATE TABLE accounts (
     id             INTEGER PRIMARY KEY,
