@@ -14,7 +14,7 @@ import (
 	"strings"
 )
 
-//go:embed css js vendor
+//go:embed css js img vendor
 var assetFS embed.FS
 
 //go:embed templates/*.html

@@ -2,6 +2,7 @@ package survey
 
 import (
 	"context"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -148,5 +149,15 @@ func TestBackup(t *testing.T) {
 	defer cp.Close()
 	if d, err := cp.FindDepartmentByCode(context.Background(), "LJ"); err != nil || d.NameZh != "澜江市人民政府" {
 		t.Fatalf("copy lacks data: %v", err)
+	}
+	// The database and its copy hold password hashes: owner-only.
+	for _, f := range []string{dir + "/live.db", dir + "/live.db-wal", dir + "/copy.db"} {
+		st, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s has mode %v, want owner-only", f, st.Mode().Perm())
+		}
 	}
 }

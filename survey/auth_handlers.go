@@ -92,7 +92,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	username := strings.TrimSpace(r.PostFormValue("username"))
 	password := r.PostFormValue("password")
-	ip := clientIP(r)
+	ip := s.clientIP(r)
 	p := s.page(r, "title.login")
 	p.Form.Set("username", username)
 	d := loginData{Next: localPath(r.PostFormValue("next"), "")}
@@ -136,7 +136,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 // auditAs records a sign-in event for a named (possibly unknown) account.
 func (s *Server) auditAs(r *http.Request, a *Account, username, action string) {
 	e := AuditEntry{Action: action, ObjectType: "account", ObjectID: truncate(username, 64),
-		ClientIP: clientIP(r), RequestID: RequestID(r.Context()), ActorName: truncate(username, 64)}
+		ClientIP: s.clientIP(r), RequestID: RequestID(r.Context()), ActorName: truncate(username, 64)}
 	if a != nil {
 		e.ActorID.Int64, e.ActorID.Valid = a.ID, true
 	}

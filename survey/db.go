@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -117,9 +118,32 @@ func open(ctx context.Context, dsn string) (*DB, error) {
 	return openSQLite(ctx, dsn)
 }
 
+// SQLiteFile returns the file a SQLite path or file: URI names.
+func SQLiteFile(dbpath string) (string, error) {
+	_, file, err := sqliteDSN(dbpath, false)
+	return file, err
+}
+
+// createPrivate makes an empty file readable by its owner only, if it does
+// not exist: the database holds password hashes and session tokens, and
+// SQLite gives its -wal and -shm files the same permissions.
+func createPrivate(file string) error {
+	f, err := os.OpenFile(file, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create %s: %w", file, err)
+	}
+	return f.Close()
+}
+
 func openSQLite(ctx context.Context, dbpath string) (*DB, error) {
 	wdsn, file, err := sqliteDSN(dbpath, false)
 	if err != nil {
+		return nil, err
+	}
+	if err := createPrivate(file); err != nil {
 		return nil, err
 	}
 	w, err := sqlx.Open("sqlite3", wdsn)
@@ -298,6 +322,10 @@ func (db *DB) Ping(ctx context.Context) error {
 func (db *DB) Backup(ctx context.Context, out string) error {
 	if db.Dialect != SQLite {
 		return Errorf(EInvalid, "backup.postgres")
+	}
+	// VACUUM INTO accepts an empty file, so the copy starts owner-only.
+	if err := createPrivate(out); err != nil {
+		return err
 	}
 	// On a read-only connection: VACUUM INTO reads one snapshot, so writers
 	// go on while the copy is made.

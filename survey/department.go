@@ -279,6 +279,9 @@ func (db *DB) UpdateDepartment(ctx context.Context, id int64, in DepartmentInput
 				return err
 			}
 		}
+		if err := db.checkChildLevels(ctx, tx, id, in.Level); err != nil {
+			return err
+		}
 		res, err := db.write(ctx, tx, "department-update").ExecContext(ctx,
 			in.Code, in.NameZh, in.NameEn, in.Level, parent, in.Category, in.Active, time.Now().UTC(), id)
 		if err != nil {
@@ -307,6 +310,24 @@ func (db *DB) checkNoCycle(ctx context.Context, tx *sqlx.Tx, id, parent int64) e
 		}
 		if err := db.write(ctx, tx, "department-parent-of").GetContext(ctx, &cur, cur.Int64); err != nil {
 			return fmt.Errorf("walk parents: %w", err)
+		}
+	}
+	return nil
+}
+
+// checkChildLevels refuses a level that would put the department below one
+// of its children.
+func (db *DB) checkChildLevels(ctx context.Context, tx *sqlx.Tx, id int64, level string) error {
+	var children []struct {
+		Code  string `db:"code"`
+		Level string `db:"level"`
+	}
+	if err := db.write(ctx, tx, "department-children").SelectContext(ctx, &children, id); err != nil {
+		return fmt.Errorf("children of %d: %w", id, err)
+	}
+	for _, c := range children {
+		if levelRank(c.Level) < levelRank(level) {
+			return &Error{Code: EInvalid, Key: "err.form_invalid", Fields: FieldErrors{"level": "err.level_below_children"}}
 		}
 	}
 	return nil

@@ -206,6 +206,11 @@ func (s *Server) handleDepartmentActive(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	active := r.PostFormValue("active") == "true"
+	d, err := s.DB.FindDepartmentByID(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if err := s.DB.SetDepartmentActive(r.Context(), id, active); err != nil {
 		s.fail(w, r, err)
 		return
@@ -214,7 +219,7 @@ func (s *Server) handleDepartmentActive(w http.ResponseWriter, r *http.Request) 
 	if active {
 		action = AuditDeptActivated
 	}
-	s.audit(r, action, "department", itoa(id), "")
+	s.audit(r, action, "department", d.Code, "")
 	s.flash(r, "ok", "flash.saved")
 	http.Redirect(w, r, localPath(r.PostFormValue("back"), "/admin/departments"), http.StatusSeeOther)
 }
@@ -233,6 +238,15 @@ type importRowView struct {
 func (s *Server) handleDepartmentImportForm(w http.ResponseWriter, r *http.Request) {
 	p := s.page(r, "title.department_import")
 	p.Data = importData{}
+	// After a successful import the browser is redirected here (so a reload
+	// does not upload again) and the counts come from the session.
+	if res := s.Sessions.PopString(r.Context(), sessImportResult); res != "" {
+		var ir ImportResult
+		if _, err := fmt.Sscanf(res, "%d,%d", &ir.Created, &ir.Updated); err == nil {
+			p.Data = importData{Result: &ir}
+			p.Flash, p.FlashKind = "import.done", "ok"
+		}
+	}
 	s.render(w, r, http.StatusOK, "department_import", p)
 }
 
@@ -278,13 +292,12 @@ func (s *Server) handleDepartmentImport(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	s.audit(r, AuditDeptImported, "file", name, fmt.Sprintf("created %d, updated %d", res.Created, res.Updated))
-	p.Data = importData{Result: &res}
-	p.Flash, p.FlashKind = "import.done", "ok"
-	s.render(w, r, http.StatusOK, "department_import", p)
+	s.Sessions.Put(r.Context(), sessImportResult, fmt.Sprintf("%d,%d", res.Created, res.Updated))
+	http.Redirect(w, r, "/admin/departments/import", http.StatusSeeOther)
 }
 
-// handleDepartmentTemplate serves an empty import file with the header and an
-// example row, UTF-8 with BOM so Excel opens it correctly.
+// handleDepartmentTemplate serves a template import file: the header and one
+// example row to overwrite, UTF-8 with BOM so Excel opens it correctly.
 func (s *Server) handleDepartmentTemplate(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="departments.csv"`)

@@ -56,8 +56,8 @@ var departmentColumns = map[string]string{
 
 var levelAliases = map[string]string{
 	"省": "province", "省级": "province", "市": "city", "市级": "city",
-	"区": "district", "县": "district", "区县": "district", "区级": "district", "县级": "district",
-	"街道": "street", "乡镇": "street", "街道乡镇": "street",
+	"区": "district", "县": "district", "区县": "district", "区级": "district", "县级": "district", "区县级": "district",
+	"街道": "street", "乡镇": "street", "街道乡镇": "street", "街道级": "street", "乡镇级": "street",
 }
 
 func parseActive(s string) (bool, bool) {
@@ -71,9 +71,30 @@ func parseActive(s string) (bool, bool) {
 }
 
 type importRow struct {
-	line      int
-	in        DepartmentInput
-	parentCol string // the file's name for the parent column, for messages
+	line        int
+	in          DepartmentInput
+	parentCol   string          // the file's name for the parent column, for messages
+	levelCol    string          // the file's name for the level column
+	present     map[string]bool // columns the file has (shared by all rows)
+	activeGiven bool            // the active cell was not empty
+}
+
+// keepUnsent fills the fields the file does not give (a missing column, or
+// an empty active cell) from the existing department, so an update changes
+// only what the file says.
+func (r *importRow) keepUnsent(d Department) {
+	if !r.present["name_en"] {
+		r.in.NameEn = d.NameEn
+	}
+	if !r.present["parent_code"] {
+		r.in.ParentCode = d.ParentCode
+	}
+	if !r.present["category"] {
+		r.in.Category = d.Category
+	}
+	if !r.activeGiven {
+		r.in.Active = d.Active
+	}
 }
 
 // ParseDepartmentCSV reads a department file completely and returns its rows
@@ -88,7 +109,18 @@ func ParseDepartmentCSV(r io.Reader) ([]importRow, []RowError, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	var errs []RowError
 	if !utf8.Valid(data) {
-		return nil, nil, &ImportError{Rows: []RowError{{Row: 0, Key: "import.not_utf8"}}}
+		line := 1
+		for i := 0; i < len(data); {
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			if r == '\n' {
+				line++
+			}
+			i += size
+		}
+		return nil, nil, &ImportError{Rows: []RowError{{Row: line, Key: "import.not_utf8"}}}
 	}
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1
@@ -129,6 +161,10 @@ func ParseDepartmentCSV(r io.Reader) ([]importRow, []RowError, error) {
 	}
 	var rows []importRow
 	seen := map[string]int{}
+	present := map[string]bool{}
+	for field := range col {
+		present[field] = true
+	}
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -161,7 +197,8 @@ func ParseDepartmentCSV(r io.Reader) ([]importRow, []RowError, error) {
 		if lv, ok := levelAliases[strings.TrimSpace(in.Level)]; ok {
 			in.Level = lv
 		}
-		active, ok := parseActive(get(rec, "active"))
+		activeCell := get(rec, "active")
+		active, ok := parseActive(activeCell)
 		if !ok {
 			errs = append(errs, RowError{Row: line, Column: header[col["active"]], Key: "import.active_value"})
 		}
@@ -182,7 +219,8 @@ func ParseDepartmentCSV(r io.Reader) ([]importRow, []RowError, error) {
 		if i, ok := col["parent_code"]; ok {
 			parentCol = header[i]
 		}
-		rows = append(rows, importRow{line: line, in: in, parentCol: parentCol})
+		rows = append(rows, importRow{line: line, in: in, parentCol: parentCol, levelCol: header[col["level"]],
+			present: present, activeGiven: strings.TrimSpace(activeCell) != ""})
 	}
 	if len(rows) == 0 && len(errs) == 0 {
 		errs = append(errs, RowError{Row: 2, Key: "import.empty"})
@@ -218,6 +256,11 @@ func (db *DB) ImportDepartments(ctx context.Context, r io.Reader) (ImportResult,
 		}
 		for _, d := range all {
 			existing[d.Code] = d
+		}
+		for i := range rows {
+			if d, ok := existing[rows[i].in.Code]; ok {
+				rows[i].keepUnsent(d)
+			}
 		}
 		// Parent problems are reported together with format problems, so one
 		// upload shows everything to fix.
@@ -290,8 +333,11 @@ func planImport(rows []importRow, existing map[string]Department) ([]importRow, 
 		}
 		plevel, ok := levelOf(r.in.ParentCode)
 		if !ok {
-			errs = append(errs, RowError{Row: r.line, Column: r.parentCol, Key: "err.parent_unknown", Args: []any{r.in.ParentCode}})
+			errs = append(errs, RowError{Row: r.line, Column: r.parentCol, Key: "import.parent_unknown", Args: []any{r.in.ParentCode}})
 			continue
+		}
+		if levelRank(r.in.Level) < 0 || levelRank(plevel) < 0 {
+			continue // the level itself is already reported
 		}
 		if levelRank(plevel) > levelRank(r.in.Level) {
 			errs = append(errs, RowError{Row: r.line, Column: r.parentCol, Key: "err.parent_level"})
@@ -305,6 +351,17 @@ func planImport(rows []importRow, existing map[string]Department) ([]importRow, 
 				break
 			}
 			cur = parentOf(cur)
+		}
+	}
+	// A department the file moves to a lower level must not end up below
+	// its existing children that the file leaves alone.
+	for code, d := range existing {
+		if _, inFile := byCode[code]; inFile || d.ParentCode == "" {
+			continue
+		}
+		p, ok := byCode[d.ParentCode]
+		if ok && levelRank(p.in.Level) >= 0 && levelRank(p.in.Level) > levelRank(d.Level) {
+			errs = append(errs, RowError{Row: p.line, Column: p.levelCol, Key: "import.level_below_child", Args: []any{code}})
 		}
 	}
 	if len(errs) > 0 {

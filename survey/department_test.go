@@ -190,7 +190,7 @@ func TestImportDepartments(t *testing.T) {
 			for _, r := range ie.Rows {
 				keys[r.Row] = r.Key
 			}
-			if keys[4] != "err.parent_unknown" || keys[5] != "err.parent_cycle" || keys[6] != "err.parent_cycle" || keys[2] != "" {
+			if keys[4] != "import.parent_unknown" || keys[5] != "err.parent_cycle" || keys[6] != "err.parent_cycle" || keys[2] != "" {
 				t.Fatalf("got %+v", ie.Rows)
 			}
 			ok := "code,name_zh,level,parent_code\nC-2,子部门,street,C-1\nC-1,父部门,district,LJ\n"
@@ -201,6 +201,40 @@ func TestImportDepartments(t *testing.T) {
 			d, _ := db.FindDepartmentByCode(ctx, "C-2")
 			if d.ParentCode != "C-1" {
 				t.Fatalf("parent not linked: %+v", d)
+			}
+		})
+		t.Run("update keeps what the file leaves out", func(t *testing.T) {
+			before, _ := db.FindDepartmentByCode(ctx, "LJ-GA")
+			if err := db.SetDepartmentActive(ctx, before.ID, false); err != nil {
+				t.Fatal(err)
+			}
+			res, err := db.ImportDepartments(ctx, strings.NewReader("编码,中文名称,层级\nLJ-GA,澜江市公安局（新）,市级\n"))
+			if err != nil || res.Updated != 1 {
+				t.Fatalf("%+v %v", res, err)
+			}
+			after, _ := db.FindDepartmentByCode(ctx, "LJ-GA")
+			if after.NameZh != "澜江市公安局（新）" || after.NameEn != before.NameEn || after.ParentCode != before.ParentCode ||
+				after.Category != before.Category || after.Active {
+				t.Fatalf("fields the file did not give changed:\nbefore %+v\nafter  %+v", before, after)
+			}
+		})
+		t.Run("level not below existing children", func(t *testing.T) {
+			_, err := db.ImportDepartments(ctx, strings.NewReader("code,name_zh,level\nLJ-DH,东湖区人民政府,street\n"))
+			var ie *ImportError
+			if !errors.As(err, &ie) || ie.Rows[0].Key != "import.level_below_child" || ie.Rows[0].Row != 2 || ie.Rows[0].Column != "level" {
+				t.Fatalf("got %v", err)
+			}
+			dh, _ := db.FindDepartmentByCode(ctx, "LJ-DH")
+			_, err = db.UpdateDepartment(ctx, dh.ID, DepartmentInput{Code: "LJ-DH", NameZh: "东湖区", Level: "street", ParentCode: "LJ", Active: true})
+			if fieldKey(err, "level") != "err.level_below_children" {
+				t.Fatalf("edit form: %v", err)
+			}
+		})
+		t.Run("invalid level reported once", func(t *testing.T) {
+			_, err := db.ImportDepartments(ctx, strings.NewReader("code,name_zh,level,parent_code\nQ-1,甲,town,LJ\n"))
+			var ie *ImportError
+			if !errors.As(err, &ie) || len(ie.Rows) != 1 || ie.Rows[0].Key != "err.level" {
+				t.Fatalf("got %+v", err)
 			}
 		})
 		t.Run("header problems", func(t *testing.T) {

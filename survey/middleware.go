@@ -9,8 +9,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -32,6 +34,8 @@ const (
 	sessEpoch     = "epoch"
 	sessCSRF      = "csrf"
 	sessFlash     = "flash"
+	// sessImportResult carries "created,updated" across the redirect after an import.
+	sessImportResult = "import_result"
 )
 
 // RequestID returns the id the observe middleware gave the request.
@@ -100,6 +104,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				}
 			}
 			level := slog.LevelInfo
+			if r.URL.Path == "/healthz" && sw.status == http.StatusOK {
+				level = slog.LevelDebug // monitors poll it; log only failures
+			}
 			if sw.status >= 500 {
 				level = slog.LevelError
 			}
@@ -111,7 +118,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.Int("status", sw.status), slog.Int("bytes", sw.bytes),
 				slog.Duration("duration", time.Since(start)), slog.Int64("account", account),
-				slog.String("client", clientIP(r)))
+				slog.String("client", s.clientIP(r)))
 		}()
 		next.ServeHTTP(sw, r)
 	})
@@ -344,7 +351,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 // audit log is logged, not shown, so it never hides the response.
 func (s *Server) audit(r *http.Request, action, objType, objID, detail string) {
 	e := AuditEntry{Action: action, ObjectType: objType, ObjectID: objID, Detail: detail,
-		ClientIP: clientIP(r), RequestID: RequestID(r.Context())}
+		ClientIP: s.clientIP(r), RequestID: RequestID(r.Context())}
 	if a := CurrentAccount(r.Context()); a != nil {
 		e.ActorID = sql.NullInt64{Int64: a.ID, Valid: true}
 		e.ActorName = a.Username
@@ -354,12 +361,38 @@ func (s *Server) audit(r *http.Request, action, objType, objID, detail string) {
 	}
 }
 
-// clientIP is the connection's address. X-Forwarded-For is not trusted here;
-// proxies are configured in a later issue.
-func clientIP(r *http.Request) string {
+// clientIP is the client's address: the connection's, or, when the
+// connection comes from a configured trusted proxy, the nearest address in
+// X-Forwarded-For that is not itself a trusted proxy. A client cannot spoof
+// it by sending the header directly.
+func (s *Server) clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil || !s.trusted(addr) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		if !s.trusted(a) {
+			return a.Unmap().String()
+		}
 	}
 	return host
+}
+
+func (s *Server) trusted(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range s.Config.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -27,7 +28,10 @@ type ServerConfig struct {
 	IdleTimeout  time.Duration // session idle timeout
 	SessionMax   time.Duration // absolute session lifetime
 	MaxBodyBytes int64         // default request body limit
-	Version      string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed; from anyone else the header is ignored.
+	TrustedProxies []netip.Prefix
+	Version        string
 }
 
 // Server is the HTTP surface of govkpi. Packages add their routes with Route

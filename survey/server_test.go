@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -427,15 +428,21 @@ func TestDepartmentImportPage(t *testing.T) {
 		return c.do(req)
 	}
 	r := upload("d.csv", "code,name_zh,level,parent_code\nA-1,甲,city,LJ\nA-2,,city,LJ\nA-3,丙,city,NOPE\n")
-	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "<td class=\"num\">3</td><td>name_zh</td>") || !strings.Contains(r.body, "找不到该上级部门编码") {
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "<td class=\"num\">3</td><td>name_zh</td>") || !strings.Contains(r.body, "找不到上级部门编码 NOPE") {
 		t.Fatalf("bad file: %d\n%s", r.status, r.body)
 	}
 	if _, err := app.db.FindDepartmentByCode(context.Background(), "A-1"); ErrorCode(err) != ENotFound {
 		t.Fatal("refused import stored a row")
 	}
 	r = upload("d.csv", "code,name_zh,level,parent_code\nA-1,甲,city,LJ\n")
-	if r.status != 200 || !strings.Contains(r.body, "新建 1 个部门") {
-		t.Fatalf("good file: %d", r.status)
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/admin/departments/import" {
+		t.Fatalf("good file: %d (want a redirect, so a reload does not upload again)", r.status)
+	}
+	if r := c.get("/admin/departments/import"); !strings.Contains(r.body, "新建 1 个部门") {
+		t.Fatal("the result is not shown after the redirect")
+	}
+	if r := c.get("/admin/departments/import"); strings.Contains(r.body, "新建 1 个部门") {
+		t.Fatal("the result is shown twice")
 	}
 	if r := upload("d.xlsx", "PK"); r.status != http.StatusBadRequest {
 		t.Fatalf("xlsx upload: %d", r.status)
@@ -500,3 +507,25 @@ func TestLanguage(t *testing.T) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func TestClientIPTrustedProxies(t *testing.T) {
+	app := newTestApp(t)
+	s := app.srv
+	s.Config.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	cases := []struct{ remote, xff, want string }{
+		{"203.0.113.7:5000", "198.51.100.1", "203.0.113.7"},         // not a proxy: header ignored
+		{"10.1.2.3:5000", "198.51.100.1", "198.51.100.1"},           // trusted proxy
+		{"10.1.2.3:5000", "6.6.6.6, 198.51.100.1", "198.51.100.1"},  // a spoofed first hop is skipped
+		{"10.1.2.3:5000", "198.51.100.1, 10.9.9.9", "198.51.100.1"}, // two proxies
+		{"10.1.2.3:5000", "garbage", "10.1.2.3"},                    // unreadable header
+		{"[::ffff:10.1.2.3]:5000", "198.51.100.2", "198.51.100.2"},  // IPv4-mapped proxy
+	}
+	for _, c := range cases {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = c.remote
+		r.Header.Set("X-Forwarded-For", c.xff)
+		if got := s.clientIP(r); got != c.want {
+			t.Errorf("remote %s xff %q: got %s, want %s", c.remote, c.xff, got, c.want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -24,6 +25,11 @@ type Config struct {
 	SessionMax  time.Duration // absolute session lifetime
 	TLSCert     string        // serve TLS directly with this certificate …
 	TLSKey      string        // … and key
+	// TrustedProxies lists the reverse proxies (IP addresses or CIDR
+	// prefixes, comma-separated) whose X-Forwarded-For header is believed.
+	TrustedProxies string
+
+	proxies []netip.Prefix // TrustedProxies, parsed by Validate
 }
 
 // defaultConfig returns the defaults; dbPath differs for `demo`.
@@ -54,6 +60,7 @@ func bindConfig(fs *flag.FlagSet, cfg *Config, getenv func(string) string, names
 		{"session-lifetime", "GOVKPI_SESSION_LIFETIME", "sign out this long after sign-in, active or not", &cfg.SessionMax},
 		{"tls-cert", "GOVKPI_TLS_CERT", "serve HTTPS with this certificate file (PEM)", &cfg.TLSCert},
 		{"tls-key", "GOVKPI_TLS_KEY", "the certificate's private key file (PEM)", &cfg.TLSKey},
+		{"trusted-proxies", "GOVKPI_TRUSTED_PROXIES", "reverse proxies whose X-Forwarded-For is believed: IPs or CIDRs, comma-separated", &cfg.TrustedProxies},
 	}
 	var errs []error
 	for _, f := range all {
@@ -126,6 +133,23 @@ func (c *Config) Validate() error {
 	}
 	if c.SessionMax < c.IdleTimeout || c.SessionMax > 30*24*time.Hour {
 		errs = append(errs, fmt.Errorf("--session-lifetime %s: want at least the idle timeout and at most 720h", c.SessionMax))
+	}
+	c.proxies = nil
+	for _, part := range strings.Split(c.TrustedProxies, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			a, aerr := netip.ParseAddr(part)
+			if aerr != nil {
+				errs = append(errs, fmt.Errorf("--trusted-proxies: %q is not an IP address or CIDR prefix", part))
+				continue
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.proxies = append(c.proxies, p.Masked())
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, errors.New("--tls-cert and --tls-key: give both or neither"))

@@ -151,7 +151,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 	srv, err := survey.NewServer(db, log, survey.ServerConfig{
-		TLS: cfg.TLS(), BaseURL: cfg.BaseURL, DefaultLang: cfg.Lang,
+		TLS: cfg.TLS(), BaseURL: cfg.BaseURL, DefaultLang: cfg.Lang, TrustedProxies: cfg.proxies,
 		IdleTimeout: cfg.IdleTimeout, SessionMax: cfg.SessionMax, Version: version,
 	})
 	if err != nil {
@@ -184,7 +184,7 @@ func helpOK(err error) error {
 	return err
 }
 
-// dbFlags parses the commands that only need --db and --log-format.
+// dbFlags parses the commands that need only --db (and their own flags).
 func dbFlags(name string, args []string, getenv func(string) string, stdout io.Writer, extra func(*flag.FlagSet)) (Config, error) {
 	cfg := defaultConfig("./govkpi.db")
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -240,10 +240,15 @@ func cmdBackup(ctx context.Context, args []string, getenv func(string) string, s
 	if _, err := os.Stat(out); err == nil {
 		return &usageError{fmt.Sprintf("backup: %s already exists; choose a new file", out)}
 	}
-	if _, err := os.Stat(cfg.DB); err != nil {
-		return fmt.Errorf("backup: database %s: %w", cfg.DB, err)
+	file, err := survey.SQLiteFile(cfg.DB)
+	if err != nil {
+		return &usageError{"backup: --db: " + err.Error()}
 	}
-	db, err := survey.Open(ctx, cfg.DB)
+	if _, err := os.Stat(file); err != nil {
+		return fmt.Errorf("backup: database %s: %w", file, err)
+	}
+	// No migrations: a backup must not change the database it copies.
+	db, err := survey.OpenNoMigrate(ctx, cfg.DB)
 	if err != nil {
 		return fmt.Errorf("database %s: %w", cfg.DB, err)
 	}

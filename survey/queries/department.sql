@@ -58,3 +58,6 @@ SELECT d.id, d.code, d.name_zh, d.name_en, d.level, d.parent_id, d.category, d.a
        d.created_at, d.updated_at, COALESCE(p.code, '') AS parent_code
 FROM departments d LEFT JOIN departments p ON p.id = d.parent_id
 ORDER BY d.code
+
+-- name: department-children
+SELECT code, level FROM departments WHERE parent_id = ? ORDER BY code
