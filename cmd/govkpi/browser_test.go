@@ -269,15 +269,21 @@ func watchProblems(t *testing.T, ctx context.Context) *pageProblems {
 	return p
 }
 
+// take returns the problems collected so far and forgets them.
+func (p *pageProblems) take() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	l := p.list
+	p.list = nil
+	return l
+}
+
 // check fails the test for every problem collected so far.
 func (p *pageProblems) check(t *testing.T, where string) {
 	t.Helper()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, m := range p.list {
+	for _, m := range p.take() {
 		t.Errorf("%s: %s", where, m)
 	}
-	p.list = nil
 }
 
 // ---------------------------------------------------------------- steps
@@ -396,55 +402,82 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Logf("screenshot: %s", file)
 }
 
-// noHorizontalScroll fails the test when the page is wider than the viewport:
-// on a phone, only a table's own wrapper may scroll sideways.
-func noHorizontalScroll(t *testing.T, ctx context.Context, where string) {
+// pageFits fails the test when the document is larger than its visible
+// content: wider than the viewport (the page scrolls sideways; only a table's
+// own wrapper may), or taller than the end of the footer (the page scrolls
+// on into blank space). It names the elements that stick out, ignoring those
+// clipped by a scrolling box.
+func pageFits(t *testing.T, ctx context.Context, where string) {
 	t.Helper()
-	w := get(t, ctx, "measure the page width", chromedp.Evaluate[[]int](
-		`[document.documentElement.scrollWidth, document.documentElement.clientWidth]`))
-	if len(w) == 2 && w[0] > w[1] {
-		// Name the outermost elements that stick out (not those inside a
-		// scrolling or clipping box, which do no harm).
-		culprits := get(t, ctx, "find the wide elements", chromedp.Evaluate[[]string](`(function () {
-			var cw = document.documentElement.clientWidth, out = [];
-			// clipped reports whether a box that scrolls or clips contains
-			// el. Overflow clips only the boxes whose containing-block chain
-			// passes through it: an absolutely positioned element escapes a
-			// static scrolling box (a visually-hidden label in a table
-			// inside a scrolling wrapper makes the whole page scroll).
-			function clipped(el) {
-				var pos = getComputedStyle(el).position;
-				for (var p = el.parentElement; p && pos !== "fixed"; p = p.parentElement) {
-					var cs = getComputedStyle(p);
-					if (pos === "absolute" && cs.position === "static") { continue; }
-					var o = cs.overflowX;
-					if (o === "auto" || o === "scroll" || o === "hidden" || o === "clip") { return true; }
-					pos = cs.position;
-				}
-				return false;
-			}
-			function name(el) {
-				var s = el.tagName.toLowerCase();
-				if (el.id) { s += "#" + el.id; }
-				if (typeof el.className === "string" && el.className.trim()) { s += "." + el.className.trim().split(/\s+/).join("."); }
-				return s;
-			}
-			var all = document.querySelectorAll("body, body *"), seen = {};
-			for (var i = 0; i < all.length; i++) {
-				var el = all[i], r = el.getBoundingClientRect(), up = el.parentElement;
-				if (r.right <= cw + 1 || clipped(el)) { continue; }
-				if (up && up !== document.body && up.getBoundingClientRect().right > cw + 1 && !clipped(up)) { continue; } // its parent is reported
-				var key = name(el) + " in " + (up ? name(up) : "-");
-				if (!seen[key]) { seen[key] = {n: 0, right: 0}; out.push(key); }
-				seen[key].n++;
-				seen[key].right = Math.max(seen[key].right, Math.round(r.right));
-			}
-			return out.slice(0, 8).map(function (k) { return k + " ×" + seen[k].n + " (right edge up to " + seen[k].right + "px)"; });
-		})()`))
-		t.Errorf("%s: the page is %dpx wide in a %dpx viewport; it scrolls sideways; elements that stick out: %s",
-			where, w[0], w[1], strings.Join(culprits, "; "))
+	type fit struct {
+		ScrollWidth  int      `json:"scrollWidth"`
+		ClientWidth  int      `json:"clientWidth"`
+		ScrollHeight int      `json:"scrollHeight"`
+		ContentEnd   int      `json:"contentEnd"`
+		Wide         []string `json:"wide"`
+		Tall         []string `json:"tall"`
+	}
+	f := get(t, ctx, "measure the page", chromedp.Evaluate[fit](pageFitsJS))
+	if f.ScrollWidth > f.ClientWidth {
+		t.Errorf("%s: the page is %dpx wide in a %dpx viewport, so it scrolls sideways; sticking out: %s",
+			where, f.ScrollWidth, f.ClientWidth, strings.Join(f.Wide, "; "))
+	}
+	if f.ScrollHeight > f.ContentEnd+1 {
+		t.Errorf("%s: the page scrolls to %dpx but its footer ends at %dpx, so it scrolls on into blank space; sticking out: %s",
+			where, f.ScrollHeight, f.ContentEnd, strings.Join(f.Tall, "; "))
 	}
 }
+
+// pageFitsJS measures the document for pageFits.
+const pageFitsJS = `(function () {
+	var de = document.documentElement, cw = de.clientWidth;
+	var footer = document.querySelector("footer.site");
+	var end = Math.max(de.clientHeight, Math.ceil(footer ? footer.getBoundingClientRect().bottom + window.scrollY : 0));
+	// clipped reports whether a box that scrolls or clips contains el.
+	// Overflow clips only the boxes whose containing-block chain passes
+	// through it: an absolutely positioned element escapes a static scrolling
+	// box (a visually-hidden label in a table inside a scrolling wrapper
+	// makes the whole page scroll).
+	function clipped(el) {
+		var pos = getComputedStyle(el).position;
+		for (var p = el.parentElement; p && pos !== "fixed"; p = p.parentElement) {
+			var cs = getComputedStyle(p);
+			if (pos === "absolute" && cs.position === "static") { continue; }
+			var o = cs.overflowX;
+			if (o === "auto" || o === "scroll" || o === "hidden" || o === "clip") { return true; }
+			pos = cs.position;
+		}
+		return false;
+	}
+	function name(el) {
+		var s = el.tagName.toLowerCase();
+		if (el.id) { s += "#" + el.id; }
+		if (typeof el.className === "string" && el.className.trim()) { s += "." + el.className.trim().split(/\s+/).join("."); }
+		return s;
+	}
+	// outside lists the outermost unclipped elements for which beyond(rect)
+	// holds, grouped by name.
+	function outside(beyond) {
+		var all = document.querySelectorAll("body, body *"), seen = {}, keys = [];
+		for (var i = 0; i < all.length; i++) {
+			var el = all[i], up = el.parentElement;
+			if (!beyond(el.getBoundingClientRect()) || clipped(el)) { continue; }
+			if (up && up !== document.body && beyond(up.getBoundingClientRect()) && !clipped(up)) { continue; }
+			var key = name(el) + " in " + (up ? name(up) : "-");
+			if (!seen[key]) { seen[key] = 0; keys.push(key); }
+			seen[key]++;
+		}
+		return keys.slice(0, 8).map(function (k) { return k + " ×" + seen[k]; });
+	}
+	var r = {scrollWidth: de.scrollWidth, clientWidth: cw, scrollHeight: de.scrollHeight, contentEnd: end, wide: [], tall: []};
+	if (r.scrollWidth > cw) {
+		r.wide = outside(function (b) { return b.right > cw + 1; });
+	}
+	if (r.scrollHeight > end + 1) {
+		r.tall = outside(function (b) { return b.bottom + window.scrollY > end + 1; });
+	}
+	return r;
+})()`
 
 // ---------------------------------------------------------------- tests
 
@@ -463,6 +496,7 @@ func TestBrowserSignInOfficial(t *testing.T) {
 	if h := text(t, ctx, "main h1"); h != "登录" {
 		t.Errorf("sign-in heading = %q, want 登录", h)
 	}
+	pageFits(t, ctx, "sign-in page")
 	screenshot(t, ctx, "login")
 
 	if st := signIn(t, ctx, "zsj", demoPassword); st != 200 {
@@ -485,6 +519,7 @@ func TestBrowserSignInOfficial(t *testing.T) {
 		`document.querySelectorAll('nav.main a[href^="/admin"]').length`)); n != 0 {
 		t.Errorf("an official's menu has %d /admin links, want none", n)
 	}
+	pageFits(t, ctx, "official's home page")
 	problems.check(t, "sign-in and home page")
 	screenshot(t, ctx, "home-official")
 
@@ -515,6 +550,7 @@ func TestBrowserAdminPages(t *testing.T) {
 	if p := pathOnly(currentPath(t, ctx)); p != "/home" {
 		t.Fatalf("admin sign-in led to %s, want /home", p)
 	}
+	pageFits(t, ctx, "admin's home page")
 	screenshot(t, ctx, "home-admin")
 
 	// Departments, in Chinese.
@@ -534,6 +570,7 @@ func TestBrowserAdminPages(t *testing.T) {
 	if cur := text(t, ctx, `nav.main a[aria-current="page"]`); cur != "部门管理" {
 		t.Errorf("current menu item = %q, want 部门管理", cur)
 	}
+	pageFits(t, ctx, "departments page")
 	problems.check(t, "departments page")
 	screenshot(t, ctx, "departments")
 
@@ -549,6 +586,7 @@ func TestBrowserAdminPages(t *testing.T) {
 	if l := htmlLang(t, ctx); l != "en" {
 		t.Errorf(`after switching to English html lang = %q, want "en"`, l)
 	}
+	pageFits(t, ctx, "departments page in English")
 	problems.check(t, "departments page in English")
 	screenshot(t, ctx, "departments-en")
 
@@ -568,6 +606,7 @@ func TestBrowserAdminPages(t *testing.T) {
 	if tbl := text(t, ctx, "table.data tbody"); !strings.Contains(tbl, "zsj") || !strings.Contains(tbl, "陈数据") {
 		t.Errorf("the accounts table lacks the demo official zsj / 陈数据:\n%s", tbl)
 	}
+	pageFits(t, ctx, "accounts page")
 	problems.check(t, "accounts page")
 	screenshot(t, ctx, "accounts")
 
@@ -585,6 +624,7 @@ func TestBrowserAdminPages(t *testing.T) {
 	if !hasSignIn {
 		t.Errorf("the audit log has no auth.signin entry for admin:\n%s", text(t, ctx, "main"))
 	}
+	pageFits(t, ctx, "audit page")
 	problems.check(t, "audit page")
 	screenshot(t, ctx, "audit")
 
@@ -595,7 +635,7 @@ func TestBrowserAdminPages(t *testing.T) {
 	if h := text(t, ctx, "main h1"); h != "部门管理" {
 		t.Errorf("phone: departments heading = %q, want 部门管理", h)
 	}
-	noHorizontalScroll(t, ctx, "phone: departments page")
+	pageFits(t, ctx, "phone: departments page")
 	problems.check(t, "departments page on a phone")
 	screenshot(t, ctx, "departments-phone")
 	do(t, ctx, "reset the viewport", chromedp.ResetViewport())
@@ -645,4 +685,40 @@ func TestBrowserSignInWrongPassword(t *testing.T) {
 		t.Errorf("focus is on %q after a refused sign-in, want the password field", id)
 	}
 	screenshot(t, ctx, "login-error")
+}
+
+// TestBrowserHarnessSeesPageErrors makes sure that the "no console errors"
+// checks above can fail: a Content-Security-Policy violation and an uncaught
+// exception on a real page must both be seen.
+func TestBrowserHarnessSeesPageErrors(t *testing.T) {
+	ctx := newBrowser(t)
+	base := startDemo(t)
+	open(t, ctx, base, "/login")
+	problems := watchProblems(t, ctx)
+	do(t, ctx, "break the page's rules",
+		chromedp.Evaluate[chromedp.Void](`(function () {
+			var s = document.createElement("script");
+			s.textContent = "window.inlineRan = true;"; // refused: script-src 'self'
+			document.head.appendChild(s);
+			setTimeout(function () { throw new Error("harness self-test"); }, 0);
+		})()`))
+	var got []string
+	var csp, exc bool
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && !(csp && exc); time.Sleep(50 * time.Millisecond) {
+		for _, m := range problems.take() {
+			got = append(got, m)
+			csp = csp || strings.Contains(m, "Content Security Policy")
+			exc = exc || strings.Contains(m, "harness self-test")
+		}
+	}
+	t.Logf("seen: %q", got)
+	if !csp {
+		t.Errorf("the CSP violation of an inline script was not seen; saw: %q", got)
+	}
+	if !exc {
+		t.Errorf("the uncaught exception was not seen; saw: %q", got)
+	}
+	if ran := get(t, ctx, "did the inline script run", chromedp.Evaluate[bool](`window.inlineRan === true`)); ran {
+		t.Errorf("an inline script ran: the Content-Security-Policy does not forbid inline scripts")
+	}
 }
