@@ -16,6 +16,7 @@ import (
 // User is the signed-in account as the layout sees it.
 type User struct {
 	ID         int64
+	Username   string
 	Name       string
 	Role       string
 	Department string
@@ -39,6 +40,7 @@ type Page struct {
 
 	cat    *Catalogue
 	assets *Assets
+	loc    *time.Location
 }
 
 // T translates key into the page's language.
@@ -95,7 +97,7 @@ func (p *Page) FormatTime(t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	t = t.Local()
+	t = t.In(p.loc)
 	if p.Lang == "en" {
 		return t.Format("2 Jan 2006 15:04")
 	}
@@ -125,11 +127,16 @@ type Renderer struct {
 	pages  map[string]*template.Template
 	cat    *Catalogue
 	assets *Assets
+	loc    *time.Location // times are shown in this zone
 }
 
 // NewRenderer parses the layout with every page; any parse error fails boot.
-func NewRenderer(cat *Catalogue, assets *Assets) (*Renderer, error) {
-	r := &Renderer{pages: map[string]*template.Template{}, cat: cat, assets: assets}
+// Times are shown in loc (UTC when nil).
+func NewRenderer(cat *Catalogue, assets *Assets, loc *time.Location) (*Renderer, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	r := &Renderer{pages: map[string]*template.Template{}, cat: cat, assets: assets, loc: loc}
 	files, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -162,7 +169,7 @@ func NewRenderer(cat *Catalogue, assets *Assets) (*Renderer, error) {
 
 // NewPage returns a page bound to the catalogue and assets.
 func (r *Renderer) NewPage(lang string) *Page {
-	return &Page{Lang: lang, cat: r.cat, assets: r.assets, Form: url.Values{}, Errors: map[string]string{}}
+	return &Page{Lang: lang, cat: r.cat, assets: r.assets, loc: r.loc, Form: url.Values{}, Errors: map[string]string{}}
 }
 
 // Pages lists the page names, for tests.

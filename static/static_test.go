@@ -67,7 +67,7 @@ func TestEveryPageParses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := NewRenderer(cat, NewAssets())
+	r, err := NewRenderer(cat, NewAssets(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

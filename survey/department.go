@@ -35,6 +35,8 @@ type Department struct {
 	Level      string        `db:"level"`
 	ParentID   sql.NullInt64 `db:"parent_id"`
 	ParentCode string        `db:"parent_code"`
+	ParentZh   string        `db:"parent_name_zh"`
+	ParentEn   string        `db:"parent_name_en"`
 	Category   string        `db:"category"`
 	Active     bool          `db:"active"`
 	CreatedAt  time.Time     `db:"created_at"`
@@ -47,6 +49,14 @@ func (d *Department) Name(lang string) string {
 		return d.NameEn
 	}
 	return d.NameZh
+}
+
+// ParentName returns the parent's name in lang, falling back to Chinese.
+func (d *Department) ParentName(lang string) string {
+	if lang == "en" && d.ParentEn != "" {
+		return d.ParentEn
+	}
+	return d.ParentZh
 }
 
 // DepartmentInput is what a form or an import row supplies; ParentCode names

@@ -26,7 +26,14 @@ const (
 	ctxRequestID ctxKey = iota
 	ctxAccount
 	ctxLang
+	ctxLogInfo
 )
+
+// logInfo is filled in by inner middleware for the request log line that
+// observe, the outermost, writes when the request ends.
+type logInfo struct {
+	account int64
+}
 
 // Session keys.
 const (
@@ -90,7 +97,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		start := time.Now()
 		id := newToken(8)
 		w.Header().Set("X-Request-Id", id)
+		info := &logInfo{}
 		ctx := context.WithValue(r.Context(), ctxRequestID, id)
+		ctx = context.WithValue(ctx, ctxLogInfo, info)
 		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
@@ -110,14 +119,10 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			if sw.status >= 500 {
 				level = slog.LevelError
 			}
-			var account int64
-			if a := CurrentAccount(r.Context()); a != nil {
-				account = a.ID
-			}
 			s.Log.LogAttrs(ctx, level, "request",
 				slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.Int("status", sw.status), slog.Int("bytes", sw.bytes),
-				slog.Duration("duration", time.Since(start)), slog.Int64("account", account),
+				slog.Duration("duration", time.Since(start)), slog.Int64("account", info.account),
 				slog.String("client", s.clientIP(r)))
 		}()
 		next.ServeHTTP(sw, r)
@@ -179,6 +184,9 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 		}
 		if lang == "" {
 			lang = s.Config.DefaultLang
+		}
+		if info, ok := ctx.Value(ctxLogInfo).(*logInfo); ok && acct != nil {
+			info.account = acct.ID
 		}
 		ctx = context.WithValue(ctx, ctxAccount, acct)
 		ctx = context.WithValue(ctx, ctxLang, lang)
@@ -315,7 +323,7 @@ func (s *Server) page(r *http.Request, title string) *static.Page {
 		if name == "" {
 			name = a.Username
 		}
-		p.User = &static.User{ID: a.ID, Name: name, Role: string(a.Role), Department: a.DepartmentName(p.Lang)}
+		p.User = &static.User{ID: a.ID, Username: a.Username, Name: name, Role: string(a.Role), Department: a.DepartmentName(p.Lang)}
 	}
 	if ctx.Value(ctxLang) != nil { // inside the session middleware
 		p.CSRFFunc = func() string { return s.csrfToken(ctx) }

@@ -32,6 +32,7 @@ type ServerConfig struct {
 	// believed; from anyone else the header is ignored.
 	TrustedProxies []netip.Prefix
 	Version        string
+	Location       *time.Location // time zone for displayed times; UTC when nil
 }
 
 // Server is the HTTP surface of govkpi. Packages add their routes with Route
@@ -60,7 +61,7 @@ func NewServer(db *DB, log *slog.Logger, cfg ServerConfig) (*Server, error) {
 		return nil, err
 	}
 	assets := static.NewAssets()
-	render, err := static.NewRenderer(cat, assets)
+	render, err := static.NewRenderer(cat, assets, cfg.Location)
 	if err != nil {
 		return nil, err
 	}

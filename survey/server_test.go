@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -526,6 +527,25 @@ func TestClientIPTrustedProxies(t *testing.T) {
 		r.Header.Set("X-Forwarded-For", c.xff)
 		if got := s.clientIP(r); got != c.want {
 			t.Errorf("remote %s xff %q: got %s, want %s", c.remote, c.xff, got, c.want)
+		}
+	}
+}
+
+// TestAuditActionsLabelled checks every audit action has a label in both
+// languages for the audit page.
+func TestAuditActionsLabelled(t *testing.T) {
+	app := newTestApp(t)
+	b, err := os.ReadFile("audit.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions := regexp.MustCompile(`Audit\w+\s*=\s*"([a-z._]+)"`).FindAllStringSubmatch(string(b), -1)
+	if len(actions) < 10 {
+		t.Fatalf("found %d actions", len(actions))
+	}
+	for _, m := range actions {
+		if !app.srv.Cat.Has("audit.action." + m[1]) {
+			t.Errorf("no label audit.action.%s", m[1])
 		}
 	}
 }

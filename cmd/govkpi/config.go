@@ -29,13 +29,16 @@ type Config struct {
 	// prefixes, comma-separated) whose X-Forwarded-For header is believed.
 	TrustedProxies string
 
-	proxies []netip.Prefix // TrustedProxies, parsed by Validate
+	Timezone string // IANA zone for displayed times, e.g. Asia/Shanghai
+
+	proxies  []netip.Prefix // TrustedProxies, parsed by Validate
+	location *time.Location // Timezone, loaded by Validate
 }
 
 // defaultConfig returns the defaults; dbPath differs for `demo`.
 func defaultConfig(dbPath string) Config {
 	return Config{
-		Addr: "127.0.0.1:8080", DB: dbPath, Lang: "zh-CN", LogFormat: "text",
+		Addr: "127.0.0.1:8080", DB: dbPath, Lang: "zh-CN", LogFormat: "text", Timezone: "Asia/Shanghai",
 		IdleTimeout: 30 * time.Minute, SessionMax: 12 * time.Hour,
 	}
 }
@@ -60,6 +63,7 @@ func bindConfig(fs *flag.FlagSet, cfg *Config, getenv func(string) string, names
 		{"session-lifetime", "GOVKPI_SESSION_LIFETIME", "sign out this long after sign-in, active or not", &cfg.SessionMax},
 		{"tls-cert", "GOVKPI_TLS_CERT", "serve HTTPS with this certificate file (PEM)", &cfg.TLSCert},
 		{"tls-key", "GOVKPI_TLS_KEY", "the certificate's private key file (PEM)", &cfg.TLSKey},
+		{"timezone", "GOVKPI_TIMEZONE", "time zone for displayed times (IANA name)", &cfg.Timezone},
 		{"trusted-proxies", "GOVKPI_TRUSTED_PROXIES", "reverse proxies whose X-Forwarded-For is believed: IPs or CIDRs, comma-separated", &cfg.TrustedProxies},
 	}
 	var errs []error
@@ -150,6 +154,11 @@ func (c *Config) Validate() error {
 			p = netip.PrefixFrom(a, a.BitLen())
 		}
 		c.proxies = append(c.proxies, p.Masked())
+	}
+	if loc, err := time.LoadLocation(c.Timezone); err != nil || c.Timezone == "" {
+		errs = append(errs, fmt.Errorf("--timezone %q: want an IANA time zone such as Asia/Shanghai", c.Timezone))
+	} else {
+		c.location = loc
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, errors.New("--tls-cert and --tls-key: give both or neither"))

@@ -151,7 +151,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 	srv, err := survey.NewServer(db, log, survey.ServerConfig{
-		TLS: cfg.TLS(), BaseURL: cfg.BaseURL, DefaultLang: cfg.Lang, TrustedProxies: cfg.proxies,
+		TLS: cfg.TLS(), BaseURL: cfg.BaseURL, DefaultLang: cfg.Lang, TrustedProxies: cfg.proxies, Location: cfg.location,
 		IdleTimeout: cfg.IdleTimeout, SessionMax: cfg.SessionMax, Version: version,
 	})
 	if err != nil {

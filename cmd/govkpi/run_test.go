@@ -55,6 +55,7 @@ func TestBadFlagsRefusedBeforeStart(t *testing.T) {
 		{"idle above lifetime", []string{"serve", "--idle-timeout", "2h", "--session-lifetime", "1h", "--db", db}, nil, "--session-lifetime"},
 		{"bad env duration", []string{"serve", "--db", db}, map[string]string{"GOVKPI_IDLE_TIMEOUT": "soon"}, "GOVKPI_IDLE_TIMEOUT"},
 		{"bad env lang", []string{"serve", "--db", db}, map[string]string{"GOVKPI_LANG": "de"}, "--lang"},
+		{"bad timezone", []string{"serve", "--timezone", "Mars/Olympus", "--db", db}, nil, "--timezone"},
 		{"bad proxy", []string{"serve", "--trusted-proxies", "10.0.0.0/8, proxy.local", "--db", db}, nil, "proxy.local"},
 		{"cert without key", []string{"serve", "--tls-cert", "c.pem", "--db", db}, nil, "--tls-key"},
 		{"mysql dsn", []string{"serve", "--db", "mysql://x"}, nil, "--db"},

@@ -1,12 +1,14 @@
 -- name: department-by-id
 SELECT d.id, d.code, d.name_zh, d.name_en, d.level, d.parent_id, d.category, d.active,
-       d.created_at, d.updated_at, COALESCE(p.code, '') AS parent_code
+       d.created_at, d.updated_at, COALESCE(p.code, '') AS parent_code,
+       COALESCE(p.name_zh, '') AS parent_name_zh, COALESCE(p.name_en, '') AS parent_name_en
 FROM departments d LEFT JOIN departments p ON p.id = d.parent_id
 WHERE d.id = ?
 
 -- name: department-by-code
 SELECT d.id, d.code, d.name_zh, d.name_en, d.level, d.parent_id, d.category, d.active,
-       d.created_at, d.updated_at, COALESCE(p.code, '') AS parent_code
+       d.created_at, d.updated_at, COALESCE(p.code, '') AS parent_code,
+       COALESCE(p.name_zh, '') AS parent_name_zh, COALESCE(p.name_en, '') AS parent_name_en
 FROM departments d LEFT JOIN departments p ON p.id = d.parent_id
 WHERE d.code = ?
 
@@ -14,7 +16,8 @@ WHERE d.code = ?
 -- Arguments: search text (twice), level (twice), category (twice), active filter
 -- ('' for all, 'true', 'false') (three times), limit, offset.
 SELECT d.id, d.code, d.name_zh, d.name_en, d.level, d.parent_id, d.category, d.active,
-       d.created_at, d.updated_at, COALESCE(p.code, '') AS parent_code
+       d.created_at, d.updated_at, COALESCE(p.code, '') AS parent_code,
+       COALESCE(p.name_zh, '') AS parent_name_zh, COALESCE(p.name_en, '') AS parent_name_en
 FROM departments d LEFT JOIN departments p ON p.id = d.parent_id
 WHERE (? = '' OR LOWER(d.code) LIKE ? ESCAPE '\' OR LOWER(d.name_zh) LIKE ? ESCAPE '\' OR LOWER(d.name_en) LIKE ? ESCAPE '\')
   AND (? = '' OR d.level = ?)
@@ -55,7 +58,8 @@ SELECT parent_id FROM departments WHERE id = ?
 
 -- name: departments-all
 SELECT d.id, d.code, d.name_zh, d.name_en, d.level, d.parent_id, d.category, d.active,
-       d.created_at, d.updated_at, COALESCE(p.code, '') AS parent_code
+       d.created_at, d.updated_at, COALESCE(p.code, '') AS parent_code,
+       COALESCE(p.name_zh, '') AS parent_name_zh, COALESCE(p.name_en, '') AS parent_name_en
 FROM departments d LEFT JOIN departments p ON p.id = d.parent_id
 ORDER BY d.code
 
