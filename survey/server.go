@@ -51,6 +51,8 @@ type Server struct {
 	policies map[string]Policy
 	handler  http.Handler
 	cop      *http.CrossOriginProtection
+
+	stopCleanup func() // stops the session store's cleanup goroutine
 }
 
 // NewServer wires sessions, templates, the router and the middleware, and
@@ -72,10 +74,13 @@ func NewServer(db *DB, log *slog.Logger, cfg ServerConfig) (*Server, error) {
 		cfg.DefaultLang = "zh-CN"
 	}
 	sm := scs.New()
+	var stop func()
 	if db.Dialect == Postgres {
-		sm.Store = pgxstore.New(db.Pool)
+		pg := pgxstore.New(db.Pool)
+		sm.Store, stop = newLazyStore(pg, time.Minute), pg.StopCleanup
 	} else {
-		sm.Store = sqlite3store.New(db.W.DB)
+		lite := sqlite3store.New(db.W.DB)
+		sm.Store, stop = newLazyStore(lite, time.Minute), lite.StopCleanup
 	}
 	sm.IdleTimeout = cfg.IdleTimeout
 	sm.Lifetime = cfg.SessionMax
@@ -91,7 +96,7 @@ func NewServer(db *DB, log *slog.Logger, cfg ServerConfig) (*Server, error) {
 	}
 	s := &Server{
 		DB: db, Log: log, Sessions: sm, Render: render, Assets: assets, Cat: cat,
-		Throttle: NewThrottle(), Config: cfg,
+		Throttle: NewThrottle(), Config: cfg, stopCleanup: stop,
 		router: mux.NewRouter(), policies: map[string]Policy{},
 	}
 	s.cop = http.NewCrossOriginProtection()
@@ -184,14 +189,7 @@ func (s *Server) PolicyOf(name string) (Policy, bool) {
 }
 
 // Close stops background work (the session cleanup loop).
-func (s *Server) Close() {
-	switch st := s.Sessions.Store.(type) {
-	case *sqlite3store.SQLite3Store:
-		st.StopCleanup()
-	case *pgxstore.PostgresStore:
-		st.StopCleanup()
-	}
-}
+func (s *Server) Close() { s.stopCleanup() }
 
 // HTTPServer returns an http.Server with the timeouts every deployment needs,
 // so a slow client cannot hold a connection open.
