@@ -141,24 +141,12 @@ func NewRenderer(cat *Catalogue, assets *Assets, loc *time.Location) (*Renderer,
 	if err != nil {
 		return nil, err
 	}
-	funcs := template.FuncMap{
-		"add": func(a, b int) int { return a + b },
-		"query": func(kv ...string) template.URL {
-			v := url.Values{}
-			for i := 0; i+1 < len(kv); i += 2 {
-				if kv[i+1] != "" {
-					v.Set(kv[i], kv[i+1])
-				}
-			}
-			return template.URL("?" + v.Encode()) // url.Values.Encode escapes every value
-		},
-	}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
 		if name == "layout" {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", f)
+		t, err := template.New("layout.html").ParseFS(templateFS, "templates/layout.html", f)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}

@@ -257,6 +257,21 @@ func (db *DB) updateAccount(ctx context.Context, id int64, query string, args ..
 	})
 }
 
+// DeleteExpiredSessions removes sessions past their expiry and returns how
+// many it removed.
+func (db *DB) DeleteExpiredSessions(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := db.write(ctx, tx, "sessions-delete-expired").ExecContext(ctx)
+		if err != nil {
+			return fmt.Errorf("delete expired sessions: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, err
+}
+
 // Authenticate checks a user name and password. Unknown names, wrong
 // passwords and disabled accounts all return the same EUnauth error after the
 // same amount of hashing work, so the answer reveals nothing about which

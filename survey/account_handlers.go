@@ -28,7 +28,7 @@ func (s *Server) handleAccounts(w http.ResponseWriter, r *http.Request) {
 	p := s.page(r, "title.accounts")
 	p.Form.Set("q", f.Query)
 	p.Form.Set("role", f.Role)
-	p.Data = accountsData{Accounts: accts, Roles: Roles, Pager: newPager(page, listPageSize, total)}
+	p.Data = accountsData{Accounts: accts, Roles: Roles, Pager: newPager(r, page, listPageSize, total)}
 	s.render(w, r, http.StatusOK, "accounts", p)
 }
 
@@ -119,13 +119,17 @@ type resetData struct {
 	Account *Account
 }
 
-func (s *Server) handleAccountResetForm(w http.ResponseWriter, r *http.Request) {
+// accountFromPath loads the account named by the {id} path parameter.
+func (s *Server) accountFromPath(r *http.Request) (*Account, error) {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
-	a, err := s.DB.FindAccountByID(r.Context(), id)
+	return s.DB.FindAccountByID(r.Context(), id)
+}
+
+func (s *Server) handleAccountResetForm(w http.ResponseWriter, r *http.Request) {
+	a, err := s.accountFromPath(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -138,12 +142,7 @@ func (s *Server) handleAccountResetForm(w http.ResponseWriter, r *http.Request) 
 // handleAccountReset sets a new password chosen by the admin; the account's
 // sessions end.
 func (s *Server) handleAccountReset(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	a, err := s.DB.FindAccountByID(r.Context(), id)
+	a, err := s.accountFromPath(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -161,7 +160,7 @@ func (s *Server) handleAccountReset(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusBadRequest, "account_reset", p)
 		return
 	}
-	if err := s.DB.SetPassword(r.Context(), id, a.Username, password); err != nil {
+	if err := s.DB.SetPassword(r.Context(), a.ID, a.Username, password); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -171,9 +170,9 @@ func (s *Server) handleAccountReset(w http.ResponseWriter, r *http.Request) {
 }
 
 type auditData struct {
-	Entries  []AuditEntry
-	Actions  []string
-	NextPage string // before= value for the next page, "" at the end
+	Entries []AuditEntry
+	Actions []string
+	NextURL string // the next (older) page, "" at the end
 }
 
 // auditPrefixes are the filters the audit page offers; only these reach SQL.
@@ -200,7 +199,9 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 	p.Form.Set("actor", f.Actor)
 	d := auditData{Entries: entries, Actions: auditPrefixes}
 	if len(entries) == f.Limit {
-		d.NextPage = itoa(entries[len(entries)-1].ID)
+		q := r.URL.Query()
+		q.Set("before", itoa(entries[len(entries)-1].ID))
+		d.NextURL = r.URL.Path + "?" + q.Encode()
 	}
 	p.Data = d
 	s.render(w, r, http.StatusOK, "audit", p)

@@ -35,17 +35,31 @@ func pageParam(r *http.Request) int {
 	return n
 }
 
-// Pager is the pagination state a list template shows.
+// Pager is the pagination state a list template shows; the links keep the
+// request's other query parameters (its filters).
 type Pager struct {
 	Page, Pages, Total int
+	PrevURL, NextURL   string // "" at either end
 }
 
-func newPager(page, size, total int) Pager {
+func newPager(r *http.Request, page, size, total int) Pager {
 	pages := (total + size - 1) / size
 	if pages < 1 {
 		pages = 1
 	}
-	return Pager{Page: page, Pages: pages, Total: total}
+	p := Pager{Page: page, Pages: pages, Total: total}
+	link := func(n int) string {
+		q := r.URL.Query()
+		q.Set("page", strconv.Itoa(n))
+		return r.URL.Path + "?" + q.Encode()
+	}
+	if page > 1 {
+		p.PrevURL = link(min(page-1, pages))
+	}
+	if page < pages {
+		p.NextURL = link(page + 1)
+	}
+	return p
 }
 
 const listPageSize = 50
@@ -86,7 +100,7 @@ func (s *Server) handleDepartments(w http.ResponseWriter, r *http.Request) {
 	p.Form.Set("level", f.Level)
 	p.Form.Set("category", f.Category)
 	p.Form.Set("active", f.Active)
-	p.Data = departmentsData{Departments: depts, Categories: cats, Levels: Levels, Pager: newPager(page, listPageSize, total)}
+	p.Data = departmentsData{Departments: depts, Categories: cats, Levels: Levels, Pager: newPager(r, page, listPageSize, total)}
 	s.render(w, r, http.StatusOK, "departments", p)
 }
 

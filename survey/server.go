@@ -52,7 +52,8 @@ type Server struct {
 	handler  http.Handler
 	cop      *http.CrossOriginProtection
 
-	stopCleanup func() // stops the session store's cleanup goroutine
+	stopSweep chan struct{} // closed by Close
+	sweepDone chan struct{} // closed when sweepSessions returns
 }
 
 // NewServer wires sessions, templates, the router and the middleware, and
@@ -74,13 +75,12 @@ func NewServer(db *DB, log *slog.Logger, cfg ServerConfig) (*Server, error) {
 		cfg.DefaultLang = "zh-CN"
 	}
 	sm := scs.New()
-	var stop func()
+	// The stores' own cleanup goroutines are off (interval 0): their stop
+	// method races with their start. sweepSessions does the same work.
 	if db.Dialect == Postgres {
-		pg := pgxstore.New(db.Pool)
-		sm.Store, stop = newLazyStore(pg, time.Minute), pg.StopCleanup
+		sm.Store = newLazyStore(pgxstore.NewWithCleanupInterval(db.Pool, 0), time.Minute)
 	} else {
-		lite := sqlite3store.New(db.W.DB)
-		sm.Store, stop = newLazyStore(lite, time.Minute), lite.StopCleanup
+		sm.Store = newLazyStore(sqlite3store.NewWithCleanupInterval(db.W.DB, 0), time.Minute)
 	}
 	sm.IdleTimeout = cfg.IdleTimeout
 	sm.Lifetime = cfg.SessionMax
@@ -96,7 +96,7 @@ func NewServer(db *DB, log *slog.Logger, cfg ServerConfig) (*Server, error) {
 	}
 	s := &Server{
 		DB: db, Log: log, Sessions: sm, Render: render, Assets: assets, Cat: cat,
-		Throttle: NewThrottle(), Config: cfg, stopCleanup: stop,
+		Throttle: NewThrottle(), Config: cfg, stopSweep: make(chan struct{}), sweepDone: make(chan struct{}),
 		router: mux.NewRouter(), policies: map[string]Policy{},
 	}
 	s.cop = http.NewCrossOriginProtection()
@@ -117,6 +117,7 @@ func NewServer(db *DB, log *slog.Logger, cfg ServerConfig) (*Server, error) {
 	})
 	s.router.Use(s.authorize)
 	s.routes()
+	go s.sweepSessions(5 * time.Minute)
 	app := s.cop.Handler(sm.LoadAndSave(s.loadUser(s.router)))
 	s.handler = s.observe(s.secureHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/static/") && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
@@ -188,8 +189,30 @@ func (s *Server) PolicyOf(name string) (Policy, bool) {
 	return p, ok
 }
 
-// Close stops background work (the session cleanup loop).
-func (s *Server) Close() { s.stopCleanup() }
+// Close stops background work (the expired-session sweep) and waits for it.
+func (s *Server) Close() {
+	close(s.stopSweep)
+	<-s.sweepDone
+}
+
+// sweepSessions deletes expired sessions every interval until Close.
+func (s *Server) sweepSessions(interval time.Duration) {
+	defer close(s.sweepDone)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopSweep:
+			return
+		case <-t.C:
+			if n, err := s.DB.DeleteExpiredSessions(context.Background()); err != nil {
+				s.Log.Error("sweep sessions", "err", err)
+			} else if n > 0 {
+				s.Log.Debug("swept expired sessions", "count", n)
+			}
+		}
+	}
+}
 
 // HTTPServer returns an http.Server with the timeouts every deployment needs,
 // so a slow client cannot hold a connection open.

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -547,5 +548,27 @@ func TestAuditActionsLabelled(t *testing.T) {
 		if !app.srv.Cat.Has("audit.action." + m[1]) {
 			t.Errorf("no label audit.action.%s", m[1])
 		}
+	}
+}
+
+func TestListPaginationKeepsFilters(t *testing.T) {
+	app := newTestApp(t)
+	var csv strings.Builder
+	csv.WriteString("code,name_zh,level,parent_code\n")
+	for i := 0; i < 60; i++ {
+		csv.WriteString("P-" + strconv.Itoa(100+i) + ",第" + strconv.Itoa(i) + "局,district,LJ\n")
+	}
+	if _, err := app.db.ImportDepartments(context.Background(), strings.NewReader(csv.String())); err != nil {
+		t.Fatal(err)
+	}
+	c := app.client()
+	c.signIn("admin")
+	r := c.get("/admin/departments?level=district&q=%E5%B1%80")
+	if !strings.Contains(r.body, "第 1 页，共 2 页") || !strings.Contains(r.body, `href="/admin/departments?level=district&amp;page=2&amp;q=%E5%B1%80" rel="next"`) {
+		t.Fatalf("page 1 lacks a next link that keeps the filters:\n%s", r.body)
+	}
+	r = c.get("/admin/departments?level=district&q=%E5%B1%80&page=2")
+	if !strings.Contains(r.body, "P-159") || !strings.Contains(r.body, `rel="prev"`) || strings.Contains(r.body, `rel="next"`) {
+		t.Fatal("page 2 is wrong")
 	}
 }

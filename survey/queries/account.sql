@@ -52,3 +52,10 @@ UPDATE accounts SET lang = ?, updated_at = ? WHERE id = ?
 
 -- name: account-touch-login
 UPDATE accounts SET last_login_at = ? WHERE id = ?
+
+-- name: sessions-delete-expired@sqlite
+-- The scs sqlite3store keeps expiry as a Julian day number.
+DELETE FROM sessions WHERE expiry < julianday('now')
+
+-- name: sessions-delete-expired@postgres
+DELETE FROM sessions WHERE expiry < current_timestamp
