@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/sqlite3store"
 )
 
 func TestPasswordHash(t *testing.T) {
@@ -160,4 +163,27 @@ func TestBackup(t *testing.T) {
 			t.Errorf("%s has mode %v, want owner-only", f, st.Mode().Perm())
 		}
 	}
+}
+
+func TestDeleteExpiredSessions(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		var store interface {
+			Commit(string, []byte, time.Time) error
+			Find(string) ([]byte, bool, error)
+		}
+		if db.Dialect == Postgres {
+			store = pgxstore.NewWithCleanupInterval(db.Pool, 0)
+		} else {
+			store = sqlite3store.NewWithCleanupInterval(db.W.DB, 0)
+		}
+		store.Commit("old", []byte("x"), time.Now().Add(-time.Hour))
+		store.Commit("live", []byte("y"), time.Now().Add(time.Hour))
+		n, err := db.DeleteExpiredSessions(context.Background())
+		if err != nil || n != 1 {
+			t.Fatalf("deleted %d, %v; want 1", n, err)
+		}
+		if _, ok, _ := store.Find("live"); !ok {
+			t.Fatal("a live session was deleted")
+		}
+	})
 }
