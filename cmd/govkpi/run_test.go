@@ -15,6 +15,8 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -263,6 +265,33 @@ func TestServeAndDemo(t *testing.T) {
 	for _, want := range []string{"admin", "evaluator", "zsj", demoPassword} {
 		if !strings.Contains(printed, want) {
 			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	// Every demo account signs in and sees its own home page.
+	for _, a := range demoAccounts {
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar}
+		res, err := c.Get(base + "/login")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		token := regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`).FindStringSubmatch(string(b))[1]
+		res, err = c.PostForm(base+"/login", url.Values{"csrf": {token}, "username": {a.username}, "password": {demoPassword}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ = io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.Request.URL.Path != "/home" || !strings.Contains(string(b), a.name) {
+			t.Errorf("%s: signed in to %s, name shown: %v", a.username, res.Request.URL.Path, strings.Contains(string(b), a.name))
+		}
+		if a.role == "admin" && !strings.Contains(string(b), `href="/admin/departments"`) {
+			t.Errorf("admin home lacks the admin menu")
+		}
+		if a.role != "admin" && strings.Contains(string(b), `href="/admin/`) {
+			t.Errorf("%s sees admin links", a.username)
 		}
 	}
 	// Later requests are logged as JSON with a request id.
