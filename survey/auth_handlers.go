@@ -86,6 +86,14 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "login", p)
 }
 
+// loginAgain shows the sign-in form after a stale token, keeping the name.
+func (s *Server) loginAgain(w http.ResponseWriter, r *http.Request) {
+	p := s.page(r, "title.login")
+	p.Form.Set("username", truncate(strings.TrimSpace(r.PostFormValue("username")), 64))
+	p.Data = loginData{Next: localPath(r.PostFormValue("next"), ""), Message: "err.login_expired"}
+	s.render(w, r, http.StatusForbidden, "login", p)
+}
+
 // handleLogin signs in. Every refusal says the same thing whether or not the
 // account exists; a new session id is issued on success.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {

@@ -230,6 +230,12 @@ func (s *Server) authorize(next http.Handler) http.Handler {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions {
 			if !s.validCSRF(r) {
 				s.audit(r, AuditForbidden, "route", name, "csrf token")
+				if name == "login.post" {
+					// The sign-in page sat open past the idle timeout: show the
+					// form again with a fresh token and the name kept.
+					s.loginAgain(w, r)
+					return
+				}
 				s.fail(w, r, Errorf(EForbidden, "err.csrf"))
 				return
 			}

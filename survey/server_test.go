@@ -572,3 +572,18 @@ func TestListPaginationKeepsFilters(t *testing.T) {
 		t.Fatal("page 2 is wrong")
 	}
 }
+
+func TestStaleSignInFormShownAgain(t *testing.T) {
+	app := newTestApp(t)
+	c := app.client()
+	c.get("/login")
+	r := c.post("/login", url.Values{"csrf": {"stale"}, "username": {"official"}, "password": {testPassword}})
+	if r.status != http.StatusForbidden || !strings.Contains(r.body, "登录页面已过期") || !strings.Contains(r.body, `value="official"`) {
+		t.Fatalf("stale token: %d", r.status)
+	}
+	// The page carries a fresh token that works.
+	r = c.post("/login", url.Values{"username": {"official"}, "password": {testPassword}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("sign-in with the new token: %d", r.status)
+	}
+}
