@@ -111,14 +111,14 @@ type jsonUnit struct {
 }
 
 type jsonExplain struct {
-	Contrib       []jsonContrib  `json:"contributions"`
-	Strongest     []jsonRelative `json:"strongest"`
-	Weakest       []jsonRelative `json:"weakest"`
-	GapToBest     Num            `json:"gap_to_best"`
-	NextBand      string         `json:"next_band,omitempty"`
-	GapToNext     Num            `json:"gap_to_next_band"`
-	WhatIf        []jsonWhatIf   `json:"what_if"`
-	Change        *jsonChange    `json:"change,omitempty"`
+	Contrib   []jsonContrib  `json:"contributions"`
+	Strongest []jsonRelative `json:"strongest"`
+	Weakest   []jsonRelative `json:"weakest"`
+	GapToBest Num            `json:"gap_to_best"`
+	NextBand  string         `json:"next_band,omitempty"`
+	GapToNext Num            `json:"gap_to_next_band"`
+	WhatIf    []jsonWhatIf   `json:"what_if"`
+	Change    *jsonChange    `json:"change,omitempty"`
 }
 
 type jsonContrib struct {
