@@ -28,7 +28,8 @@ func (e *usageError) Error() string { return e.msg }
 
 func exitCode(err error) int {
 	var ue *usageError
-	if errors.As(err, &ue) {
+	var fe *fileError
+	if errors.As(err, &ue) || errors.As(err, &fe) {
 		return 2
 	}
 	return 1
@@ -44,6 +45,8 @@ Commands:
   migrate   apply the database migrations and exit
   user      manage accounts: user add | list | disable | enable | passwd
   backup    write a consistent copy of a live SQLite database
+  score     score a data CSV with a framework, without a server
+  weights   compute weights: weights ahp (pairwise matrix) | weights entropy (data)
   version   print the version
   help      print this help
 
@@ -75,6 +78,10 @@ func runIO(ctx context.Context, args []string, getenv func(string) string, stdin
 		return cmdUser(ctx, rest, getenv, stdin, stdout)
 	case "backup":
 		return cmdBackup(ctx, rest, getenv, stdout)
+	case "score":
+		return cmdScore(rest, stdout)
+	case "weights":
+		return cmdWeights(rest, stdout)
 	case "version", "-version", "--version":
 		fmt.Fprintf(stdout, "govkpi %s\n", version)
 		return nil
