@@ -45,6 +45,8 @@ type Result struct {
 	Explain   []Explanation // per unit when Options.Explain
 	Diag      *Diagnostics
 	Warnings  []string
+
+	ranges map[int][2]float64 // min and max of x·dir per indicator, for inverting min-max
 }
 
 // Run scores the table with the framework. It fails when the data lack a

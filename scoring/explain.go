@@ -1,8 +1,9 @@
 package scoring
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 )
 
 // Contribution is one indicator's part in a unit's index score.
@@ -64,38 +65,10 @@ func (r *Result) explain() {
 		}
 	}
 	// Peer means per indicator: the unit's group when it has one with at
-	// least two members, else everyone.
-	groupMean := map[string][]float64{}
-	groupCount := map[string]int{}
-	for _, u := range r.Units {
-		groupCount[u.Group]++
-	}
-	peerMean := func(k int, group string) float64 {
-		key := group
-		if group == "" || groupCount[group] < 2 {
-			key = "\x00all"
-		}
-		means, ok := groupMean[key]
-		if !ok {
-			means = make([]float64, len(r.Score))
-			groupMean[key] = means
-			for _, n := range inds {
-				s, c := 0.0, 0
-				for i, v := range r.Score[n.index] {
-					if !math.IsNaN(v) && (key == "\x00all" || r.Units[i].Group == key) {
-						s += v
-						c++
-					}
-				}
-				means[n.index] = math.NaN()
-				if c > 0 {
-					means[n.index] = s / float64(c)
-				}
-			}
-		}
-		return means[k]
-	}
+	// least two members, else everyone (slot 0).
+	peers, means := r.peerMeans(inds)
 	linear := r.allArithmetic()
+	r.ranges = map[int][2]float64{}
 	var prev map[string]int
 	if r.Options.Previous != nil {
 		prev = map[string]int{}
@@ -106,21 +79,20 @@ func (r *Result) explain() {
 	r.Explain = make([]Explanation, nu)
 	for i := 0; i < nu; i++ {
 		e := &r.Explain[i]
-		var rel []Relative
+		e.Contributions = make([]Contribution, 0, len(inds))
+		var strong, weak topK
 		for _, n := range inds {
 			v := r.Score[n.index][i]
 			ew := r.EffWeight[n.index][i]
 			e.Contributions = append(e.Contributions, Contribution{Code: n.Code, Value: v, EffectiveWeight: ew, Contribution: ew * v})
 			if !math.IsNaN(v) && ew > 0 {
-				pm := peerMean(n.index, r.Units[i].Group)
-				rel = append(rel, Relative{Code: n.Code, Value: v, PeerMean: pm, Diff: v - pm})
+				pm := means[peers[i]][n.index]
+				rel := Relative{Code: n.Code, Value: v, PeerMean: pm, Diff: v - pm}
+				strong.offer(rel, rel.Diff)
+				weak.offer(rel, -rel.Diff)
 			}
 		}
-		sort.SliceStable(rel, func(a, b int) bool { return rel[a].Diff > rel[b].Diff })
-		e.Strongest = headRel(rel, 3)
-		weak := append([]Relative(nil), rel...)
-		sort.SliceStable(weak, func(a, b int) bool { return weak[a].Diff < weak[b].Diff })
-		e.Weakest = headRel(weak, 3)
+		e.Strongest, e.Weakest = strong.list(), weak.list()
 		s := root[i]
 		e.GapToBest = best - s
 		e.GapToNext = math.NaN()
@@ -143,12 +115,88 @@ func (r *Result) explain() {
 	}
 }
 
-func headRel(rel []Relative, n int) []Relative {
-	if len(rel) > n {
-		rel = rel[:n]
+// peerMeans gives each unit a peer slot (0 = everyone) and the mean of each
+// indicator's normalised value per slot, indexed by Order position.
+func (r *Result) peerMeans(inds []*Node) (slotOf []int, means [][]float64) {
+	count := map[string]int{}
+	for _, u := range r.Units {
+		count[u.Group]++
 	}
-	return append([]Relative{}, rel...)
+	slot := map[string]int{}
+	slotOf = make([]int, len(r.Units))
+	for i, u := range r.Units {
+		if u.Group == "" || count[u.Group] < 2 {
+			continue
+		}
+		s, ok := slot[u.Group]
+		if !ok {
+			s = len(slot) + 1
+			slot[u.Group] = s
+		}
+		slotOf[i] = s
+	}
+	slots := len(slot) + 1
+	means = make([][]float64, slots)
+	sums := make([][]float64, slots)
+	cnts := make([][]int, slots)
+	for s := range means {
+		means[s] = make([]float64, len(r.Score))
+		sums[s] = make([]float64, len(r.Score))
+		cnts[s] = make([]int, len(r.Score))
+	}
+	for _, n := range inds {
+		k := n.index
+		for i, v := range r.Score[k] {
+			if math.IsNaN(v) {
+				continue
+			}
+			sums[0][k] += v
+			cnts[0][k]++
+			if s := slotOf[i]; s > 0 {
+				sums[s][k] += v
+				cnts[s][k]++
+			}
+		}
+		for s := range means {
+			means[s][k] = math.NaN()
+			if cnts[s][k] > 0 {
+				means[s][k] = sums[s][k] / float64(cnts[s][k])
+			}
+		}
+	}
+	return slotOf, means
 }
+
+// topK keeps the three entries with the highest keys; on equal keys the one
+// offered first (framework order) stays ahead.
+type topK struct {
+	items [3]Relative
+	keys  [3]float64
+	n     int
+}
+
+func (t *topK) offer(r Relative, key float64) {
+	pos := t.n
+	for pos > 0 && key > t.keys[pos-1] {
+		pos--
+	}
+	if pos >= len(t.items) {
+		return
+	}
+	end := t.n
+	if end == len(t.items) {
+		end--
+	}
+	for k := end; k > pos; k-- {
+		t.items[k], t.keys[k] = t.items[k-1], t.keys[k-1]
+	}
+	t.items[pos], t.keys[pos] = r, key
+	if t.n < len(t.items) {
+		t.n++
+	}
+}
+
+func (t *topK) list() []Relative { return append([]Relative{}, t.items[:t.n]...) }
 
 // allArithmetic reports whether every aggregate uses the arithmetic mean,
 // which makes the index linear in each indicator.
@@ -180,14 +228,14 @@ func (r *Result) whatIf(i int, gap float64, inds []*Node) []WhatIf {
 		if to > 100+1e-9 {
 			continue
 		}
-		w := WhatIf{Code: n.Code, From: v, To: to}
-		w.RawFrom = r.Raw[n.index][i]
-		w.RawTo = r.invert(n, to)
-		out = append(out, w)
+		out = append(out, WhatIf{Code: n.Code, From: v, To: to, RawFrom: r.Raw[n.index][i]})
 	}
-	sort.SliceStable(out, func(a, b int) bool { return out[a].To-out[a].From < out[b].To-out[b].From })
+	slices.SortStableFunc(out, func(a, b WhatIf) int { return cmp.Compare(a.To-a.From, b.To-b.From) })
 	if len(out) > 3 {
 		out = out[:3]
+	}
+	for k := range out {
+		out[k].RawTo = r.invert(r.Framework.Node(out[k].Code), out[k].To)
 	}
 	return out
 }
@@ -209,12 +257,17 @@ func (r *Result) invert(n *Node, v float64) float64 {
 		return *m.Worst + v/100*(*m.Best-*m.Worst)
 	case NormMinMax, NormMinMax1:
 		d := float64(n.Direction)
-		lo, hi := math.Inf(1), math.Inf(-1)
-		for _, x := range r.Raw[n.index] {
-			if !math.IsNaN(x) {
-				lo, hi = math.Min(lo, x*d), math.Max(hi, x*d)
+		lohi, ok := r.ranges[n.index]
+		if !ok {
+			lohi = [2]float64{math.Inf(1), math.Inf(-1)}
+			for _, x := range r.Raw[n.index] {
+				if !math.IsNaN(x) {
+					lohi[0], lohi[1] = math.Min(lohi[0], x*d), math.Max(lohi[1], x*d)
+				}
 			}
+			r.ranges[n.index] = lohi
 		}
+		lo, hi := lohi[0], lohi[1]
 		if hi == lo {
 			return math.NaN()
 		}

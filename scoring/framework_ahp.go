@@ -1,29 +1,6 @@
 package scoring
 
-import (
-	"fmt"
-	"strconv"
-	"strings"
-)
-
-// parseJudgement reads one pairwise judgement: a positive number or a
-// fraction such as 1/3.
-func parseJudgement(s string) (float64, error) {
-	s = strings.TrimSpace(s)
-	if num, den, ok := strings.Cut(s, "/"); ok {
-		a, err1 := strconv.ParseFloat(strings.TrimSpace(num), 64)
-		b, err2 := strconv.ParseFloat(strings.TrimSpace(den), 64)
-		if err1 != nil || err2 != nil || b == 0 {
-			return 0, fmt.Errorf("%q is not a number or fraction", s)
-		}
-		return a / b, nil
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a number or fraction", s)
-	}
-	return v, nil
-}
+import "fmt"
 
 // applyAHP sets a node's child weights from its pairwise comparison matrix
 // and records the consistency ratio; a matrix above the CR limit is refused.
@@ -51,7 +28,7 @@ func applyAHP(n *Node) error {
 		}
 		m[i] = make([]float64, len(row))
 		for j, cell := range row {
-			v, err := parseJudgement(cell)
+			v, err := ahpParseCell(cell)
 			if err != nil {
 				return fmt.Errorf("ahp matrix row %d column %d: %v", i+1, j+1, err)
 			}
