@@ -418,3 +418,27 @@ func TestTableErrors(t *testing.T) {
 		}
 	})
 }
+
+func TestFormulaNilIsMissing(t *testing.T) {
+	f := mustYAML(t, `
+code: T
+version: "1"
+root:
+  code: T
+  children:
+    - {code: A, normalise: {method: none}, formula: "lvl >= 1 ? (lvl - 1) / 4 * 100 : nil"}
+    - {code: B, normalise: {method: none}, formula: "x / y"}
+`)
+	tab := NewTable([]Unit{{Code: "u1"}, {Code: "u2"}}, []string{"lvl", "x", "y"})
+	tab.Values[0] = []float64{0, 5}
+	tab.Values[1] = []float64{1, 1}
+	tab.Values[2] = []float64{0, 4}
+	res, err := Run(f, tab, Options{MinAvailability: fp(0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := res.NodeScores("A"), res.NodeScores("B")
+	if !math.IsNaN(a[0]) || a[1] != 100 || !math.IsNaN(b[0]) || b[1] != 0.25 {
+		t.Fatalf("A %v B %v: nil and a zero denominator must give no value", a, b)
+	}
+}

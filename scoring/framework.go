@@ -356,7 +356,8 @@ func checkNormalisation(n *Node, add func(string, ...any)) {
 // compileFormula parses the formula once, with every identifier a float
 // variable, and records the variables it names.
 func compileFormula(n *Node, declared map[string]bool, strict bool, add func(string, ...any)) {
-	tree, err := expr.Compile(n.Formula, expr.AllowUndefinedVariables(), expr.AsFloat64())
+	// Not expr.AsFloat64: a formula may give nil (no value) on purpose.
+	tree, err := expr.Compile(n.Formula, expr.AllowUndefinedVariables())
 	if err != nil {
 		add("indicator %q: formula %q: %v", n.Code, n.Formula, firstLine(err.Error()))
 		return

@@ -18,6 +18,9 @@ func (n Num) MarshalJSON() ([]byte, error) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return []byte("null"), nil
 	}
+	if f == 0 {
+		f = 0 // no "-0"
+	}
 	return strconv.AppendFloat(nil, f, 'g', -1, 64), nil
 }
 
@@ -25,6 +28,9 @@ func (n Num) MarshalJSON() ([]byte, error) {
 func formatNum(f float64) string {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return ""
+	}
+	if f == 0 {
+		f = 0 // no "-0"
 	}
 	return strconv.FormatFloat(f, 'g', -1, 64)
 }

@@ -91,7 +91,11 @@ func (s *Server) handleAccountDisabled(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	disabled := r.PostFormValue("disabled") == "true"
+	disabled, err := formBool(r, "disabled")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if me := CurrentAccount(r.Context()); me.ID == id && disabled {
 		s.flash(r, "error", "err.disable_self")
 		http.Redirect(w, r, "/admin/accounts", http.StatusSeeOther)

@@ -110,15 +110,45 @@ func TestThrottle(t *testing.T) {
 		}
 		th.Fail("admin", "10.0.0.1")
 	}
-	ok, wait := th.Allowed("ADMIN", "10.0.0.2")
+	ok, wait := th.Allowed("ADMIN", "10.0.0.1")
 	if ok || wait <= 0 || wait > 15*time.Minute {
-		t.Fatalf("sixth try for the same name: ok=%v wait=%v", ok, wait)
+		t.Fatalf("sixth try for the same name from the same address: ok=%v wait=%v", ok, wait)
+	}
+	// Another address may still try: a stranger cannot lock the name out
+	// for everyone with five requests.
+	if ok, _ := th.Allowed("admin", "10.0.0.2"); !ok {
+		t.Fatal("five failures from one address locked the name out everywhere")
+	}
+	// But the name has an overall limit across addresses.
+	for i := 0; i < 50; i++ {
+		th.Fail("root", "172.16.0."+strconv.Itoa(i))
+	}
+	if ok, _ := th.Allowed("root", "192.0.2.1"); ok {
+		t.Fatal("no overall limit per name")
+	}
+	// IPv6 clients are grouped by /64.
+	for i := 0; i < 20; i++ {
+		th.Fail("n"+strconv.Itoa(i), "2001:db8:1:2::"+strconv.Itoa(i+1))
+	}
+	if ok, _ := th.Allowed("other", "2001:db8:1:2:ffff::1"); ok {
+		t.Fatal("IPv6 addresses of one /64 counted apart")
+	}
+	// Reserve counts the attempt before the password is checked.
+	th2 := NewThrottle()
+	passed := 0
+	for i := 0; i < 20; i++ {
+		if ok, _ := th2.Reserve("bob", "10.9.9.9"); ok {
+			passed++
+		}
+	}
+	if passed != 5 {
+		t.Fatalf("%d concurrent attempts passed, want 5", passed)
 	}
 	// A name that does not exist is throttled exactly the same way.
 	for i := 0; i < 5; i++ {
 		th.Fail("no-such-user", "10.0.0.3")
 	}
-	if ok, _ := th.Allowed("no-such-user", "10.0.0.4"); ok {
+	if ok, _ := th.Allowed("no-such-user", "10.0.0.3"); ok {
 		t.Fatal("unknown name not throttled")
 	}
 	// Per address: 20 failures over many names.

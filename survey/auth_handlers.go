@@ -33,24 +33,22 @@ func (s *Server) handleRoot(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
-// handleLang switches the interface language: a cookie for everyone and the
-// account setting for a signed-in user. It is a GET form so that it needs no
-// session; it changes nothing but a preference.
+// handleLang switches the interface language of a visitor who is not
+// signed in, with a cookie only: a GET form, so it needs no session and
+// changes nothing stored. Signed-in users switch through POST /me/lang.
 func (s *Server) handleLang(w http.ResponseWriter, r *http.Request) {
 	lang := r.URL.Query().Get("lang")
 	if !static.ValidLanguage(lang) {
 		s.fail(w, r, Errorf(EInvalid, "err.lang"))
 		return
 	}
+	s.setLangCookie(w, lang)
+	http.Redirect(w, r, localPath(r.URL.Query().Get("next"), "/"), http.StatusSeeOther)
+}
+
+func (s *Server) setLangCookie(w http.ResponseWriter, lang string) {
 	http.SetCookie(w, &http.Cookie{Name: "lang", Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
 		HttpOnly: true, Secure: s.Config.TLS, SameSite: http.SameSiteLaxMode})
-	if a := CurrentAccount(r.Context()); a != nil && a.Lang != lang {
-		if err := s.DB.SetAccountLang(r.Context(), a.ID, lang); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	http.Redirect(w, r, localPath(r.URL.Query().Get("next"), "/"), http.StatusSeeOther)
 }
 
 // localPath returns p when it is a path on this site, else def; it stops
@@ -98,34 +96,45 @@ func (s *Server) loginAgain(w http.ResponseWriter, r *http.Request) {
 // account exists; a new session id is issued on success.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	username := strings.TrimSpace(r.PostFormValue("username"))
+	username := truncate(strings.TrimSpace(r.PostFormValue("username")), 64)
 	password := r.PostFormValue("password")
 	ip := s.clientIP(r)
 	p := s.page(r, "title.login")
 	p.Form.Set("username", username)
 	d := loginData{Next: localPath(r.PostFormValue("next"), "")}
 
-	if ok, wait := s.Throttle.Allowed(username, ip); !ok {
+	if ok, wait := s.Throttle.Reserve(username, ip); !ok {
 		s.auditAs(r, nil, username, AuditSignInThrottled)
 		d.Message, d.Wait = "err.signin_throttled", int(math.Ceil(wait.Minutes()))
 		p.Data = d
 		s.render(w, r, http.StatusTooManyRequests, "login", p)
 		return
 	}
+	// At most one argon2 check per core at a time: each takes 19 MiB.
+	select {
+	case s.hashes <- struct{}{}:
+	case <-time.After(5 * time.Second):
+		s.fail(w, r, Errorf(ETooMany, "err.busy"))
+		return
+	}
 	acct, err := s.DB.Authenticate(ctx, username, password)
+	<-s.hashes
 	if err != nil {
 		if ErrorCode(err) != EUnauth {
 			s.fail(w, r, err)
 			return
 		}
-		s.Throttle.Fail(username, ip)
 		s.auditAs(r, nil, username, AuditSignInFailed)
 		d.Message = "err.signin_failed"
 		p.Data = d
 		s.render(w, r, http.StatusUnauthorized, "login", p)
 		return
 	}
-	s.Throttle.Succeed(username)
+	s.Throttle.Succeed(username, ip)
+	if err := s.DB.TouchLogin(ctx, acct.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if err := s.Sessions.RenewToken(ctx); err != nil {
 		s.fail(w, r, err)
 		return
@@ -133,10 +142,6 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	s.Sessions.Put(ctx, sessAccountID, acct.ID)
 	s.Sessions.Put(ctx, sessEpoch, acct.SessionEpoch)
 	s.Sessions.Put(ctx, sessCSRF, newToken(32))
-	if err := s.DB.TouchLogin(ctx, acct.ID); err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	s.auditAs(r, acct, acct.Username, AuditSignIn)
 	http.Redirect(w, r, localPath(d.Next, "/home"), http.StatusSeeOther)
 }
@@ -245,6 +250,13 @@ func (s *Server) handleMyLang(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.fail(w, r, err)
+		return
+	}
+	if lang != "" {
+		s.setLangCookie(w, lang)
+	}
+	if next := r.PostFormValue("next"); next != "" {
+		http.Redirect(w, r, localPath(next, "/me"), http.StatusSeeOther)
 		return
 	}
 	s.flash(r, "ok", "flash.saved")

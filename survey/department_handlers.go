@@ -152,13 +152,25 @@ func (s *Server) handleDepartmentEdit(w http.ResponseWriter, r *http.Request) {
 	}, nil)
 }
 
+// formBool reads a true/false field; anything else (missing, "yes", "on")
+// is refused rather than read as false.
+func formBool(r *http.Request, name string) (bool, error) {
+	switch r.PostFormValue(name) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, &Error{Code: EInvalid, Key: "err.form_invalid", Fields: FieldErrors{name: "err.bool"}}
+}
+
 // departmentInput reads the form; only these fields are ever read, so extra
 // fields (an id, a timestamp) cannot be smuggled in.
 func departmentInput(r *http.Request) (DepartmentInput, map[string]string) {
 	in := DepartmentInput{
 		Code: r.PostFormValue("code"), NameZh: r.PostFormValue("name_zh"), NameEn: r.PostFormValue("name_en"),
 		Level: r.PostFormValue("level"), ParentCode: r.PostFormValue("parent_code"),
-		Category: r.PostFormValue("category"), Active: r.PostFormValue("active") == "true",
+		Category: r.PostFormValue("category"), Active: r.PostFormValue("active") != "false",
 	}
 	form := map[string]string{
 		"code": in.Code, "name_zh": in.NameZh, "name_en": in.NameEn, "level": in.Level,
@@ -219,7 +231,11 @@ func (s *Server) handleDepartmentActive(w http.ResponseWriter, r *http.Request) 
 		s.fail(w, r, err)
 		return
 	}
-	active := r.PostFormValue("active") == "true"
+	active, err := formBool(r, "active")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	d, err := s.DB.FindDepartmentByID(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)

@@ -2,8 +2,11 @@ package survey
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,6 +30,7 @@ const (
 	ctxAccount
 	ctxLang
 	ctxLogInfo
+	ctxNonce
 )
 
 // logInfo is filled in by inner middleware for the request log line that
@@ -141,6 +145,9 @@ func (s *Server) secureHeaders(next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+		// Pages may show personal data: never keep them in a shared office
+		// PC's cache. The asset handler replaces this for static files.
+		h.Set("Cache-Control", "no-store")
 		if s.Config.TLS || r.TLS != nil {
 			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 		}
@@ -190,6 +197,9 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 		}
 		ctx = context.WithValue(ctx, ctxAccount, acct)
 		ctx = context.WithValue(ctx, ctxLang, lang)
+		if acct == nil {
+			ctx = context.WithValue(ctx, ctxNonce, s.anonymousNonce(w, r))
+		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -210,7 +220,7 @@ func (s *Server) authorize(next http.Handler) http.Handler {
 				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
-			s.audit(r, AuditForbidden, "route", name, r.Method+" "+r.URL.Path)
+			s.auditRefusal(r, "route", name, r.Method+" "+r.URL.Path)
 			if acct == nil {
 				s.fail(w, r, Errorf(EUnauth, "err.signin_required"))
 				return
@@ -228,8 +238,14 @@ func (s *Server) authorize(next http.Handler) http.Handler {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions {
+			// Parse the body once, here: an oversized body is a 413 even
+			// without a Content-Length, and handlers read r.PostForm.
+			if err := parseBody(r); err != nil {
+				s.fail(w, r, err)
+				return
+			}
 			if !s.validCSRF(r) {
-				s.audit(r, AuditForbidden, "route", name, "csrf token")
+				s.auditRefusal(r, "route", name, "csrf token")
 				if name == "login.post" {
 					// The sign-in page sat open past the idle timeout: show the
 					// form again with a fresh token and the name kept.
@@ -244,9 +260,37 @@ func (s *Server) authorize(next http.Handler) http.Handler {
 	})
 }
 
-// csrfToken returns the session's token, creating one (and so a session) if
-// needed.
+// parseBody reads a form or multipart body; a body over the route's limit
+// is returned as the *http.MaxBytesError (413), anything else unreadable as
+// EInvalid.
+func parseBody(r *http.Request) error {
+	// ParseMultipartForm would parse a non-multipart body first and drop
+	// that error, so choose by content type.
+	var err error
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		err = r.ParseMultipartForm(32 << 20)
+	} else {
+		err = r.ParseForm()
+	}
+	var mbe *http.MaxBytesError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &mbe):
+		return mbe
+	}
+	return &Error{Code: EInvalid, Key: "err.bad_request", Wrapped: err}
+}
+
+// csrfToken returns the token every form carries. A signed-in user's token
+// lives in the session. A visitor who is not signed in gets a stateless one:
+// an HMAC of the nonce in their csrf cookie, so showing the sign-in page
+// writes nothing to the database.
 func (s *Server) csrfToken(ctx context.Context) string {
+	if CurrentAccount(ctx) == nil {
+		nonce, _ := ctx.Value(ctxNonce).(string)
+		return s.signNonce(nonce)
+	}
 	t := s.Sessions.GetString(ctx, sessCSRF)
 	if t == "" {
 		t = newToken(32)
@@ -255,19 +299,44 @@ func (s *Server) csrfToken(ctx context.Context) string {
 	return t
 }
 
+func (s *Server) signNonce(nonce string) string {
+	m := hmac.New(sha256.New, s.csrfKey)
+	m.Write([]byte(nonce))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
 func (s *Server) validCSRF(r *http.Request) bool {
-	want := s.Sessions.GetString(r.Context(), sessCSRF)
-	var got string
-	if h := r.Header.Get("X-CSRF-Token"); h != "" {
-		got = h
-	} else {
-		// ParseMultipartForm also fills PostFormValue for multipart uploads.
-		if err := r.ParseMultipartForm(32 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-			return false
-		}
+	got := r.Header.Get("X-CSRF-Token")
+	if got == "" {
 		got = r.PostFormValue("csrf")
 	}
+	var want string
+	if CurrentAccount(r.Context()) != nil {
+		want = s.Sessions.GetString(r.Context(), sessCSRF)
+	} else if nonce, _ := r.Context().Value(ctxNonce).(string); nonce != "" {
+		want = s.signNonce(nonce)
+	}
 	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// csrfCookie is the name of the anonymous CSRF nonce cookie.
+func (s *Server) csrfCookie() string {
+	if s.Config.TLS {
+		return "__Host-govkpi_csrf"
+	}
+	return "govkpi_csrf"
+}
+
+// anonymousNonce returns the visitor's CSRF nonce, setting the cookie when
+// there is none.
+func (s *Server) anonymousNonce(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(s.csrfCookie()); err == nil && len(c.Value) == 32 {
+		return c.Value
+	}
+	nonce := newToken(16)
+	http.SetCookie(w, &http.Cookie{Name: s.csrfCookie(), Value: nonce, Path: "/", HttpOnly: true,
+		Secure: s.Config.TLS, SameSite: http.SameSiteStrictMode})
+	return nonce
 }
 
 // fail is the one place errors become responses: the code picks the status,
@@ -361,10 +430,21 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 }
 
+// auditRefusal records a refused request, at most refusalAuditBurst per
+// client per minute, so a flood of refused requests cannot turn into a flood
+// of durable writes; the rest are counted in the log.
+func (s *Server) auditRefusal(r *http.Request, objType, objID, detail string) {
+	if !s.refusals.allow(s.clientIP(r)) {
+		s.Log.Warn("refusal not audited (rate limit)", "request_id", RequestID(r.Context()), "client", s.clientIP(r))
+		return
+	}
+	s.audit(r, AuditForbidden, objType, objID, detail)
+}
+
 // audit records an entry for the request's account; a failure to write the
 // audit log is logged, not shown, so it never hides the response.
 func (s *Server) audit(r *http.Request, action, objType, objID, detail string) {
-	e := AuditEntry{Action: action, ObjectType: objType, ObjectID: objID, Detail: detail,
+	e := AuditEntry{Action: action, ObjectType: objType, ObjectID: truncate(objID, 128), Detail: truncate(detail, 256),
 		ClientIP: s.clientIP(r), RequestID: RequestID(r.Context())}
 	if a := CurrentAccount(r.Context()); a != nil {
 		e.ActorID = sql.NullInt64{Int64: a.ID, Valid: true}

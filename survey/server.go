@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"runtime"
 	"strings"
 	"time"
 
@@ -52,6 +53,10 @@ type Server struct {
 	handler  http.Handler
 	cop      *http.CrossOriginProtection
 
+	csrfKey  []byte         // signs anonymous CSRF tokens; new at every start
+	refusals *windowLimiter // bounds audit rows for refused requests per client
+	hashes   chan struct{}  // bounds concurrent argon2 work (19 MiB each)
+
 	stopSweep chan struct{} // closed by Close
 	sweepDone chan struct{} // closed when sweepSessions returns
 }
@@ -78,9 +83,10 @@ func NewServer(db *DB, log *slog.Logger, cfg ServerConfig) (*Server, error) {
 	// The stores' own cleanup goroutines are off (interval 0): their stop
 	// method races with their start. sweepSessions does the same work.
 	if db.Dialect == Postgres {
-		sm.Store = newLazyStore(pgxstore.NewWithCleanupInterval(db.Pool, 0), time.Minute)
+		sm.Store = newLazyStore(pgxstore.NewWithCleanupInterval(db.Pool, 0), nil, time.Minute, cfg.SessionMax)
 	} else {
-		sm.Store = newLazyStore(sqlite3store.NewWithCleanupInterval(db.W.DB, 0), time.Minute)
+		sm.Store = newLazyStore(sqlite3store.NewWithCleanupInterval(db.W.DB, 0),
+			sqlite3store.NewWithCleanupInterval(db.R.DB, 0), time.Minute, cfg.SessionMax)
 	}
 	sm.IdleTimeout = cfg.IdleTimeout
 	sm.Lifetime = cfg.SessionMax
@@ -96,7 +102,9 @@ func NewServer(db *DB, log *slog.Logger, cfg ServerConfig) (*Server, error) {
 	}
 	s := &Server{
 		DB: db, Log: log, Sessions: sm, Render: render, Assets: assets, Cat: cat,
-		Throttle: NewThrottle(), Config: cfg, stopSweep: make(chan struct{}), sweepDone: make(chan struct{}),
+		Throttle: NewThrottle(), Config: cfg, csrfKey: []byte(newToken(32)),
+		refusals: newWindowLimiter(refusalAuditBurst, time.Minute), hashes: make(chan struct{}, runtime.NumCPU()),
+		stopSweep: make(chan struct{}), sweepDone: make(chan struct{}),
 		router: mux.NewRouter(), policies: map[string]Policy{},
 	}
 	s.cop = http.NewCrossOriginProtection()
@@ -106,7 +114,7 @@ func NewServer(db *DB, log *slog.Logger, cfg ServerConfig) (*Server, error) {
 		}
 	}
 	s.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.audit(r, AuditForbidden, "request", r.URL.Path, "cross-origin")
+		s.auditRefusal(r, "request", r.URL.Path, "cross-origin")
 		s.fail(w, r, Errorf(EForbidden, "err.cross_origin"))
 	}))
 	s.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -229,16 +237,11 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 	}
 }
 
-// Serve answers on ln until ctx ends, then shuts down gracefully.
-func (s *Server) Serve(ctx context.Context, hs *http.Server, ln net.Listener, certFile, keyFile string) error {
+// Serve answers on ln (wrap it with tls.NewListener for HTTPS) until ctx
+// ends, then shuts down gracefully.
+func (s *Server) Serve(ctx context.Context, hs *http.Server, ln net.Listener) error {
 	errc := make(chan error, 1)
-	go func() {
-		if certFile != "" {
-			errc <- hs.ServeTLS(ln, certFile, keyFile)
-		} else {
-			errc <- hs.Serve(ln)
-		}
-	}()
+	go func() { errc <- hs.Serve(ln) }()
 	select {
 	case err := <-errc:
 		if errors.Is(err, http.ErrServerClosed) {

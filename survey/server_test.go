@@ -154,10 +154,13 @@ func TestSignInRenewsSessionAndSignOutEndsIt(t *testing.T) {
 			app := newTestAppDSN(t, dsn)
 			c := app.client()
 			c.get("/login")
-			before := c.sessionCookie()
-			if before == "" {
-				t.Fatal("the sign-in form set no session (its CSRF token needs one)")
+			if c.sessionCookie() != "" {
+				t.Fatal("showing the sign-in form created a session (a durable write per visit)")
 			}
+			// An attacker plants a session id before sign-in (fixation).
+			before := "planted-by-attacker-0123456789abcdef0123456789"
+			u0, _ := url.Parse(app.ts.URL)
+			c.http.Jar.SetCookies(u0, []*http.Cookie{{Name: "govkpi_session", Value: before}})
 			c.signIn("official")
 			after := c.sessionCookie()
 			if after == "" || after == before {
@@ -317,14 +320,10 @@ func TestSecurityHeadersEverywhere(t *testing.T) {
 	if r.status != 200 || !strings.Contains(r.header.Get("Cache-Control"), "immutable") {
 		t.Errorf("echarts asset: %d %q", r.status, r.header.Get("Cache-Control"))
 	}
-	if r := c.get("/static/" + app.srv.Assets.Version + "/../survey/db.go"); r.status == 200 {
-		t.Error("path traversal under /static/")
-	}
 }
 
 func TestHTTPSCookieAndHSTS(t *testing.T) {
 	app := newTestApp(t)
-	app.srv.Config.TLS = true
 	srv, err := NewServer(app.db, app.srv.Log, ServerConfig{TLS: true, IdleTimeout: time.Minute, SessionMax: time.Hour})
 	if err != nil {
 		t.Fatal(err)
@@ -332,12 +331,21 @@ func TestHTTPSCookieAndHSTS(t *testing.T) {
 	defer srv.Close()
 	rec := httptest.NewRecorder()
 	srv.ServeHTTP(rec, httptest.NewRequest("GET", "https://kpi.example.gov/login", nil))
-	ck := rec.Header().Get("Set-Cookie")
-	if !strings.HasPrefix(ck, "__Host-govkpi_session=") || !strings.Contains(ck, "Secure") || !strings.Contains(ck, "HttpOnly") || !strings.Contains(ck, "SameSite=Lax") || !strings.Contains(ck, "Path=/") {
-		t.Fatalf("cookie over TLS: %s", ck)
-	}
 	if rec.Header().Get("Strict-Transport-Security") == "" {
 		t.Fatal("no HSTS over TLS")
+	}
+	csrfCookie := rec.Result().Cookies()[0]
+	token := csrfField.FindStringSubmatch(rec.Body.String())[1]
+	form := url.Values{"csrf": {token}, "username": {"official"}, "password": {testPassword}}
+	req := httptest.NewRequest("POST", "https://kpi.example.gov/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(csrfCookie)
+	rec = httptest.NewRecorder()
+	srv.ServeHTTP(rec, req)
+	ck := rec.Header().Get("Set-Cookie")
+	if rec.Code != http.StatusSeeOther || !strings.HasPrefix(ck, "__Host-govkpi_session=") || !strings.Contains(ck, "Secure") ||
+		!strings.Contains(ck, "HttpOnly") || !strings.Contains(ck, "SameSite=Lax") || !strings.Contains(ck, "Path=/") {
+		t.Fatalf("session cookie over TLS: %d %s", rec.Code, ck)
 	}
 }
 
@@ -349,6 +357,15 @@ func TestBodyLimit(t *testing.T) {
 	r := c.post("/admin/departments/new", url.Values{"name_zh": {big}})
 	if r.status != http.StatusRequestEntityTooLarge {
 		t.Fatalf("2 MiB form: %d", r.status)
+	}
+	// The same without a Content-Length (chunked): still 413, not a CSRF
+	// refusal or an empty form.
+	body := "csrf=" + c.csrf + "&name_zh=" + big
+	req, _ := http.NewRequest("POST", app.ts.URL+"/admin/departments/new", io.NopCloser(strings.NewReader(body)))
+	req.ContentLength = -1
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if r := c.do(req); r.status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("chunked 2 MiB form: %d", r.status)
 	}
 }
 
@@ -585,5 +602,72 @@ func TestStaleSignInFormShownAgain(t *testing.T) {
 	r = c.post("/login", url.Values{"username": {"official"}, "password": {testPassword}})
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("sign-in with the new token: %d", r.status)
+	}
+}
+
+// TestBooleanFieldsStrict: a missing or odd true/false value is refused, not
+// read as false (which would re-enable a disabled account).
+func TestBooleanFieldsStrict(t *testing.T) {
+	app := newTestApp(t)
+	ctx := context.Background()
+	ga, _ := app.db.FindAccountByUsername(ctx, "official2")
+	app.db.SetAccountDisabled(ctx, ga.ID, true)
+	c := app.client()
+	c.signIn("admin")
+	for _, form := range []url.Values{{}, {"disabled": {"yes"}}} {
+		if r := c.post("/admin/accounts/"+itoa(ga.ID)+"/disabled", form); r.status != http.StatusBadRequest {
+			t.Fatalf("%v: status %d", form, r.status)
+		}
+	}
+	if a, _ := app.db.FindAccountByUsername(ctx, "official2"); !a.Disabled {
+		t.Fatal("a malformed request re-enabled the account")
+	}
+	d, _ := app.db.FindDepartmentByCode(ctx, "LJ-GA")
+	if r := c.post("/admin/departments/"+itoa(d.ID)+"/active", url.Values{}); r.status != http.StatusBadRequest {
+		t.Fatalf("department active without a value: %d", r.status)
+	}
+}
+
+// TestHostileAuditAndImportShownAsText renders hostile strings that reach
+// the audit page and the import error table.
+func TestHostileAuditAndImportShownAsText(t *testing.T) {
+	app := newTestApp(t)
+	const evil = `<script>alert(9)</script>`
+	app.db.Audit(context.Background(), AuditEntry{Action: AuditSignInFailed, ActorName: evil, ObjectType: "account", ObjectID: evil, Detail: evil})
+	c := app.client()
+	c.signIn("admin")
+	r := c.get("/admin/audit")
+	if strings.Contains(r.body, "<script>alert(9)") || !strings.Contains(r.body, "&lt;script&gt;alert(9)&lt;/script&gt;") {
+		t.Fatal("audit page: hostile text not escaped")
+	}
+	var b strings.Builder
+	b.WriteString("--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n" + c.csrf + "\r\n")
+	b.WriteString("--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.csv\"\r\nContent-Type: text/csv\r\n\r\n")
+	b.WriteString("code,name_zh,level," + evil + "\nA,b,city,c\n\r\n--XX--\r\n")
+	req, _ := http.NewRequest("POST", app.ts.URL+"/admin/departments/import", strings.NewReader(b.String()))
+	req.Header.Set("Content-Type", "multipart/form-data; boundary=XX")
+	r = c.do(req)
+	if r.status != http.StatusUnprocessableEntity || strings.Contains(r.body, "<script>alert(9)") || !strings.Contains(r.body, "&lt;script&gt;alert(9)") {
+		t.Fatalf("import errors: %d, hostile column name not shown as text", r.status)
+	}
+}
+
+// TestRefusalsAuditedWithinLimits: refused anonymous requests write at most
+// a burst of audit rows per client, with bounded detail.
+func TestRefusalsAuditedWithinLimits(t *testing.T) {
+	app := newTestApp(t)
+	c := app.client()
+	long := "/admin/departments/" + strings.Repeat("0", 5000) + "1/edit"
+	for i := 0; i < refusalAuditBurst+20; i++ {
+		c.post(long, nil)
+	}
+	entries, _ := app.db.FindAudit(context.Background(), AuditFilter{Action: "authz.", Limit: 500})
+	if len(entries) != refusalAuditBurst {
+		t.Fatalf("%d refusal rows, want %d", len(entries), refusalAuditBurst)
+	}
+	for _, e := range entries {
+		if len([]rune(e.Detail)) > 256 || len([]rune(e.ObjectID)) > 128 {
+			t.Fatalf("unbounded audit detail: %d runes", len([]rune(e.Detail)))
+		}
 	}
 }

@@ -23,7 +23,7 @@ func (c *countingStore) Delete(token string) error { delete(c.data, token); retu
 
 func TestLazyStoreSkipsUnchangedCommits(t *testing.T) {
 	inner := &countingStore{data: map[string][]byte{}}
-	l := newLazyStore(inner, time.Minute)
+	l := newLazyStore(inner, nil, time.Minute, time.Hour)
 	t0 := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 	steps := []struct {
 		name   string
@@ -46,9 +46,18 @@ func TestLazyStoreSkipsUnchangedCommits(t *testing.T) {
 			t.Fatalf("%s: %d writes, want %d", s.name, inner.commits, s.writes)
 		}
 	}
+	// A request that loaded the session before sign-out and commits after
+	// it must not bring the session back.
 	l.Delete("tok")
-	l.Commit("tok", []byte("b"), t0)
+	l.Commit("tok", []byte("c"), t0.Add(time.Hour))
+	if inner.commits != 4 || inner.data["tok"] != nil {
+		t.Fatal("a signed-out session was written back")
+	}
+	if _, found, _ := l.Find("tok"); found {
+		t.Fatal("a signed-out session was found")
+	}
+	l.Commit("new", []byte("d"), t0)
 	if inner.commits != 5 {
-		t.Fatal("a deleted session's mark was kept")
+		t.Fatal("a new session was not written")
 	}
 }

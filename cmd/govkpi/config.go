@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -31,8 +32,9 @@ type Config struct {
 
 	Timezone string // IANA zone for displayed times, e.g. Asia/Shanghai
 
-	proxies  []netip.Prefix // TrustedProxies, parsed by Validate
-	location *time.Location // Timezone, loaded by Validate
+	proxies  []netip.Prefix   // TrustedProxies, parsed by Validate
+	tlsCert  *tls.Certificate // TLSCert and TLSKey, loaded by Validate
+	location *time.Location   // Timezone, loaded by Validate
 }
 
 // defaultConfig returns the defaults; dbPath differs for `demo`.
@@ -162,6 +164,14 @@ func (c *Config) Validate() error {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, errors.New("--tls-cert and --tls-key: give both or neither"))
+	} else if c.TLSCert != "" {
+		// Load now, so a wrong file is refused before the database opens.
+		cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--tls-cert/--tls-key: %v", err))
+		} else {
+			c.tlsCert = &cert
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -181,7 +182,12 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if n, err := db.CountAccounts(ctx); err == nil && n == 0 {
 		fmt.Fprintln(stdout, "No accounts yet. Create the first administrator with: govkpi user add --username admin --role admin")
 	}
-	return srv.Serve(ctx, srv.HTTPServer(cfg.Addr), ln, cfg.TLSCert, cfg.TLSKey)
+	hs := srv.HTTPServer(cfg.Addr)
+	if cfg.tlsCert != nil {
+		hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{*cfg.tlsCert}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, hs.TLSConfig)
+	}
+	return srv.Serve(ctx, hs, ln)
 }
 
 func helpOK(err error) error {

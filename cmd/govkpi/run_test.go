@@ -59,6 +59,7 @@ func TestBadFlagsRefusedBeforeStart(t *testing.T) {
 		{"bad env lang", []string{"serve", "--db", db}, map[string]string{"GOVKPI_LANG": "de"}, "--lang"},
 		{"bad timezone", []string{"serve", "--timezone", "Mars/Olympus", "--db", db}, nil, "--timezone"},
 		{"bad proxy", []string{"serve", "--trusted-proxies", "10.0.0.0/8, proxy.local", "--db", db}, nil, "proxy.local"},
+		{"missing cert files", []string{"serve", "--tls-cert", "/nope.pem", "--tls-key", "/nope.key", "--db", db}, nil, "--tls-cert"},
 		{"cert without key", []string{"serve", "--tls-cert", "c.pem", "--db", db}, nil, "--tls-key"},
 		{"mysql dsn", []string{"serve", "--db", "mysql://x"}, nil, "--db"},
 		{"stray argument", []string{"migrate", "--db", db, "extra"}, nil, "extra"},
@@ -320,7 +321,7 @@ func TestServeTLS(t *testing.T) {
 	}
 	res.Body.Close()
 	ck := res.Header.Get("Set-Cookie")
-	if !strings.HasPrefix(ck, "__Host-govkpi_session=") || !strings.Contains(ck, "; Secure") || !strings.Contains(ck, "HttpOnly") {
+	if !strings.HasPrefix(ck, "__Host-govkpi_csrf=") || !strings.Contains(ck, "; Secure") || !strings.Contains(ck, "HttpOnly") {
 		t.Fatalf("cookie over TLS: %s", ck)
 	}
 	if res.Header.Get("Strict-Transport-Security") == "" {
