@@ -272,6 +272,19 @@ func (db *DB) DeleteExpiredSessions(ctx context.Context) (int64, error) {
 	return n, err
 }
 
+// CheckAccountPassword reports whether password is the account's current
+// password. Errors: ENotFound.
+func (db *DB) CheckAccountPassword(ctx context.Context, id int64, password string) (bool, error) {
+	var hash string
+	if err := db.read("account-password-hash").GetContext(ctx, &hash, id); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, Errorf(ENotFound, "err.not_found")
+		}
+		return false, fmt.Errorf("password of account %d: %w", id, err)
+	}
+	return CheckPassword(hash, password), nil
+}
+
 // Authenticate checks a user name and password. Unknown names, wrong
 // passwords and disabled accounts all return the same EUnauth error after the
 // same amount of hashing work, so the answer reveals nothing about which

@@ -73,7 +73,7 @@ func (s *Server) handleAccountCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	a, err := s.DB.CreateAccount(r.Context(), in)
 	if fields := formErrors(err); fields != nil {
-		s.accountForm(w, r, http.StatusBadRequest, form, fields)
+		s.accountForm(w, r, ErrorStatus(ErrorCode(err)), form, fields)
 		return
 	}
 	if err != nil {

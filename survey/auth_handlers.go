@@ -213,7 +213,12 @@ func (s *Server) handleMyPassword(w http.ResponseWriter, r *http.Request) {
 	p := s.page(r, "title.me")
 	p.Form.Set("lang", a.Lang)
 	fe := FieldErrors{}
-	if !CheckPassword(a.PasswordHash, current) {
+	ok, err := s.DB.CheckAccountPassword(ctx, a.ID, current)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !ok {
 		fe.Add("current", "err.current_password")
 	}
 	if key := ValidatePassword(next, a.Username); key != "" {

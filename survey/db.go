@@ -18,6 +18,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 )
 
 //go:embed migrations
@@ -61,32 +62,42 @@ var sqlitePragmas = []struct{ param, value string }{
 // already gave win (the driver reads the first value), so a wrong one is
 // caught by CheckPragmas rather than silently replaced.
 func sqliteDSN(dbpath string, readOnly bool) (dsn, file string, err error) {
-	raw := dbpath
-	if !strings.HasPrefix(raw, "file:") {
-		raw = "file:" + raw
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", "", fmt.Errorf("parse sqlite path %q: %w", dbpath, err)
-	}
-	file = u.Opaque
-	if file == "" {
-		file = u.Path
+	q := url.Values{}
+	if strings.HasPrefix(dbpath, "file:") {
+		u, err := url.Parse(dbpath)
+		if err != nil {
+			return "", "", fmt.Errorf("parse sqlite path %q: %w", dbpath, err)
+		}
+		file = u.Opaque
+		if file == "" {
+			file = u.Path
+		}
+		if f, err := url.PathUnescape(file); err == nil {
+			file = f
+		}
+		q = u.Query()
+	} else {
+		// A plain path is a path: '?' and '#' in it are part of the name.
+		file = dbpath
 	}
 	if file == "" {
 		return "", "", fmt.Errorf("sqlite path %q names no file", dbpath)
 	}
-	q := u.Query()
 	for _, p := range sqlitePragmas {
-		if readOnly && (p.param == "_txlock") {
-			continue
+		switch {
+		case p.param == "_txlock" && readOnly:
+		case p.param == "_txlock":
+			// Cannot be read back, so it is not left to the caller.
+			q.Set(p.param, p.value)
+		default:
+			q.Add(p.param, p.value)
 		}
-		q.Add(p.param, p.value)
 	}
 	if readOnly {
 		q.Set("mode", "ro")
 	}
-	return "file:" + file + "?" + q.Encode(), file, nil
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(file)
+	return "file:" + esc + "?" + q.Encode(), file, nil
 }
 
 // Open connects to the database named by dsn (a SQLite path or a postgres://
@@ -292,10 +303,17 @@ func (db *DB) migrator() (*goose.Provider, error) {
 		return nil, fmt.Errorf("migrations for %s: %w", db.Dialect, err)
 	}
 	dialect := goose.DialectSQLite3
+	var opts []goose.ProviderOption
 	if db.Dialect == Postgres {
 		dialect = goose.DialectPostgres
+		// Several instances starting together must not migrate at once.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, fmt.Errorf("migration lock: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	p, err := goose.NewProvider(dialect, db.W.DB, sub)
+	p, err := goose.NewProvider(dialect, db.W.DB, sub, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}

@@ -184,3 +184,36 @@ func TestParseQueriesErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestSQLitePathsAndTxLock(t *testing.T) {
+	dir := t.TempDir()
+	odd := filepath.Join(dir, "kpi#1?.db")
+	db, err := Open(context.Background(), odd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := os.Stat(odd); err != nil {
+		t.Fatalf("a path with # and ? named another file: %v", err)
+	}
+	dsn, _, _ := sqliteDSN("file:"+filepath.Join(dir, "x.db")+"?_txlock=deferred", false)
+	if strings.Contains(dsn, "deferred") || !strings.Contains(dsn, "_txlock=immediate") {
+		t.Fatalf("the caller weakened _txlock: %s", dsn)
+	}
+}
+
+func TestAuditPagingLargeIDs(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		if err := db.Audit(ctx, AuditEntry{Action: AuditSignIn, ActorName: "a"}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.FindAudit(ctx, AuditFilter{BeforeID: 1 << 40})
+		if err != nil || len(got) != 1 {
+			t.Fatalf("before a 64-bit id: %d entries, %v", len(got), err)
+		}
+		if got, _ := db.FindAudit(ctx, AuditFilter{Action: "auth.", BeforeID: got[0].ID}); len(got) != 0 {
+			t.Fatal("paging returned the same entry again")
+		}
+	})
+}

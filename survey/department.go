@@ -226,6 +226,9 @@ func (db *DB) CreateDepartment(ctx context.Context, in DepartmentInput) (*Depart
 	}
 	var id int64
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := db.lockDepartments(ctx, tx); err != nil {
+			return err
+		}
 		var err error
 		id, err = db.insertDepartment(ctx, tx, in, time.Now().UTC())
 		return err
@@ -280,6 +283,9 @@ func (db *DB) UpdateDepartment(ctx context.Context, id int64, in DepartmentInput
 		return nil, err
 	}
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := db.lockDepartments(ctx, tx); err != nil {
+			return err
+		}
 		parent, err := db.parentID(ctx, tx, in)
 		if err != nil {
 			return err
@@ -309,6 +315,15 @@ func (db *DB) UpdateDepartment(ctx context.Context, id int64, in DepartmentInput
 		return nil, err
 	}
 	return db.FindDepartmentByID(ctx, id)
+}
+
+// lockDepartments serialises department writes that check the tree first.
+func (db *DB) lockDepartments(ctx context.Context, tx *sqlx.Tx) error {
+	var one any
+	if err := db.write(ctx, tx, "departments-lock").QueryRowxContext(ctx).Scan(&one); err != nil {
+		return fmt.Errorf("lock departments: %w", err)
+	}
+	return nil
 }
 
 // checkNoCycle walks up from parent and refuses if it reaches id.

@@ -183,7 +183,7 @@ func (s *Server) handleDepartmentCreate(w http.ResponseWriter, r *http.Request) 
 	in, form := departmentInput(r)
 	d, err := s.DB.CreateDepartment(r.Context(), in)
 	if fields := formErrors(err); fields != nil {
-		s.departmentForm(w, r, http.StatusBadRequest, 0, form, fields)
+		s.departmentForm(w, r, ErrorStatus(ErrorCode(err)), 0, form, fields)
 		return
 	}
 	if err != nil {
@@ -204,7 +204,7 @@ func (s *Server) handleDepartmentUpdate(w http.ResponseWriter, r *http.Request) 
 	in, form := departmentInput(r)
 	d, err := s.DB.UpdateDepartment(r.Context(), id, in)
 	if fields := formErrors(err); fields != nil {
-		s.departmentForm(w, r, http.StatusBadRequest, id, form, fields)
+		s.departmentForm(w, r, ErrorStatus(ErrorCode(err)), id, form, fields)
 		return
 	}
 	if err != nil {

@@ -249,6 +249,9 @@ func (db *DB) ImportDepartments(ctx context.Context, r io.Reader) (ImportResult,
 		return res, err
 	}
 	err = db.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := db.lockDepartments(ctx, tx); err != nil {
+			return err
+		}
 		existing := map[string]Department{}
 		var all []Department
 		if err := db.write(ctx, tx, "departments-all").SelectContext(ctx, &all); err != nil {
@@ -326,6 +329,40 @@ func planImport(rows []importRow, existing map[string]Department) ([]importRow, 
 		}
 		return existing[code].ParentCode
 	}
+	// loops reports whether walking up from code never reaches a top-level
+	// department (it is on a cycle or leads into one). Each code is walked
+	// once: the answers are remembered, so a 20,000-row chain is linear.
+	const (
+		unknown = iota
+		onPath
+		acyclic
+		cyclic
+	)
+	state := map[string]int{}
+	loops := func(code string) bool {
+		var path []string
+		cur := code
+		verdict := acyclic
+		for cur != "" {
+			switch state[cur] {
+			case acyclic:
+				cur = ""
+				continue
+			case cyclic, onPath:
+				verdict = cyclic
+			}
+			if verdict == cyclic {
+				break
+			}
+			state[cur] = onPath
+			path = append(path, cur)
+			cur = parentOf(cur)
+		}
+		for _, c := range path {
+			state[c] = verdict
+		}
+		return verdict == cyclic
+	}
 	var errs []RowError
 	for _, r := range rows {
 		if r.in.ParentCode == "" {
@@ -343,14 +380,8 @@ func planImport(rows []importRow, existing map[string]Department) ([]importRow, 
 			errs = append(errs, RowError{Row: r.line, Column: r.parentCol, Key: "err.parent_level"})
 			continue
 		}
-		// Walk up; reaching the row's own code again is a cycle.
-		cur := r.in.ParentCode
-		for steps := 0; cur != ""; steps++ {
-			if cur == r.in.Code || steps > len(rows)+len(existing) {
-				errs = append(errs, RowError{Row: r.line, Column: r.parentCol, Key: "err.parent_cycle"})
-				break
-			}
-			cur = parentOf(cur)
+		if loops(r.in.Code) {
+			errs = append(errs, RowError{Row: r.line, Column: r.parentCol, Key: "err.parent_cycle"})
 		}
 	}
 	// A department the file moves to a lower level must not end up below

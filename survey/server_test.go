@@ -671,3 +671,13 @@ func TestRefusalsAuditedWithinLimits(t *testing.T) {
 		}
 	}
 }
+
+func TestTakenCodeIsConflict(t *testing.T) {
+	app := newTestApp(t)
+	c := app.client()
+	c.signIn("admin")
+	r := c.post("/admin/departments/new", url.Values{"code": {"LJ-GA"}, "name_zh": {"重复"}, "level": {"city"}, "active": {"true"}})
+	if r.status != http.StatusConflict || !strings.Contains(r.body, "该编码已被使用") || !strings.Contains(r.body, `value="重复"`) {
+		t.Fatalf("taken code: %d", r.status)
+	}
+}

@@ -36,10 +36,29 @@ var demoAccounts = []demoAccount{
 // account per role (and officials for several departments). It leaves a
 // database that already has departments as it is. It returns the lines to
 // print: the sign-ins.
-func seedDemo(ctx context.Context, db *survey.DB) ([]string, error) {
+func seedDemo(ctx context.Context, db *survey.DB, path string) ([]string, error) {
 	_, n, err := db.FindDepartments(ctx, survey.DepartmentFilter{Limit: 1})
 	if err != nil {
 		return nil, err
+	}
+	accounts, err := db.CountAccounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	demo, err := db.IsDemo(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Known passwords go only into a demo database: a new one, or one this
+	// command made before.
+	if !demo {
+		if n > 0 || accounts > 0 {
+			return nil, fmt.Errorf("%s is not a demo database (it has departments or accounts); "+
+				"demo only seeds a new file or its own, use 'govkpi serve' for real data", path)
+		}
+		if err := db.MarkDemo(ctx); err != nil {
+			return nil, err
+		}
 	}
 	if n == 0 {
 		if _, err := db.ImportDepartments(ctx, bytes.NewReader(demoDepartments)); err != nil {

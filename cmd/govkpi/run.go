@@ -132,12 +132,12 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	envErrs := bindConfig(fs, &cfg, getenv)
 	if demo {
-		// The demo always uses its own file unless --db says otherwise: a
-		// GOVKPI_DB meant for production must not receive demo data.
-		if getenv("GOVKPI_DB") != "" {
-			cfg.DB = dbDefault
-			fs.Lookup("db").DefValue = dbDefault
-			fs.Set("db", dbDefault)
+		// The demo uses its own file and the loopback default unless its
+		// flags say otherwise: GOVKPI_DB and GOVKPI_ADDR are meant for the
+		// real server.
+		for name, def := range map[string]string{"db": dbDefault, "addr": "127.0.0.1:8080"} {
+			fs.Lookup(name).DefValue = def
+			fs.Set(name, def)
 		}
 	}
 	if err := parseFlags(fs, args, stdout, envErrs); err != nil {
@@ -145,6 +145,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if err := cfg.Validate(); err != nil {
 		return &usageError{err.Error()}
+	}
+	if demo && survey.IsPostgres(cfg.DB) {
+		return &usageError{"demo: --db must be a SQLite file; the demo never writes to PostgreSQL"}
 	}
 	log := newLogger(cfg, stdout)
 	db, err := survey.Open(ctx, cfg.DB)
@@ -154,7 +157,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer db.Close()
 	var demoLines []string
 	if demo {
-		if demoLines, err = seedDemo(ctx, db); err != nil {
+		if demoLines, err = seedDemo(ctx, db, cfg.DB); err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
@@ -332,9 +335,17 @@ func cmdUser(ctx context.Context, args []string, getenv func(string) string, std
 		db.Audit(ctx, survey.AuditEntry{Action: survey.AuditAccountCreated, ActorName: "cli", ObjectType: "account", ObjectID: a.Username, Detail: "role " + string(a.Role)})
 		fmt.Fprintf(stdout, "created %s account %q\n", a.Role, a.Username)
 	case "list":
-		accts, total, err := db.FindAccounts(ctx, survey.AccountFilter{Limit: 500})
-		if err != nil {
-			return err
+		var accts []survey.Account
+		total := 0
+		for offset := 0; ; offset += 500 {
+			page, n, err := db.FindAccounts(ctx, survey.AccountFilter{Limit: 500, Offset: offset})
+			if err != nil {
+				return err
+			}
+			accts, total = append(accts, page...), n
+			if len(page) < 500 {
+				break
+			}
 		}
 		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "USERNAME\tROLE\tDEPARTMENT\tSTATUS\tLAST SIGN-IN")

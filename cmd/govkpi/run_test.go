@@ -65,6 +65,7 @@ func TestBadFlagsRefusedBeforeStart(t *testing.T) {
 		{"stray argument", []string{"migrate", "--db", db, "extra"}, nil, "extra"},
 		{"unknown command", []string{"frobnicate"}, nil, "frobnicate"},
 		{"user without sub", []string{"user"}, nil, "subcommand"},
+		{"demo on postgres", []string{"demo", "--db", "postgres://u@127.0.0.1/x"}, nil, "SQLite"},
 		{"backup without out", []string{"backup", "--db", db}, nil, "--out"},
 	}
 	for _, c := range cases {
@@ -355,4 +356,21 @@ func writeSelfSigned(t *testing.T, dir string) (string, string) {
 	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
 	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
 	return certFile, keyFile
+}
+
+// TestDemoRefusesRealDatabase: the demo never puts known-password accounts
+// into a database that is not its own.
+func TestDemoRefusesRealDatabase(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "prod.db")
+	if _, err := runCmd(t, "a good long password\n", noEnv, "user", "add", "--db", db, "--username", "root"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := runCmd(t, "", noEnv, "demo", "--db", db, "--addr", "127.0.0.1:0")
+	if err == nil || !strings.Contains(err.Error(), "not a demo database") {
+		t.Fatalf("demo on a real database: %v", err)
+	}
+	out, _ := runCmd(t, "", noEnv, "user", "list", "--db", db)
+	if strings.Contains(out, "evaluator") || !strings.Contains(out, "1 accounts") {
+		t.Fatalf("demo accounts were added:\n%s", out)
+	}
 }

@@ -1,5 +1,5 @@
 -- name: account-by-id
-SELECT a.id, a.username, a.display_name, a.role, a.department_id, a.password_hash, a.lang,
+SELECT a.id, a.username, a.display_name, a.role, a.department_id, '' AS password_hash, a.lang,
        a.disabled, a.session_epoch, a.created_at, a.updated_at, a.last_login_at,
        COALESCE(d.code, '') AS department_code, COALESCE(d.name_zh, '') AS department_name_zh,
        COALESCE(d.name_en, '') AS department_name_en
@@ -16,7 +16,7 @@ WHERE a.username = ?
 
 -- name: accounts-find
 -- Arguments: search text (three times), role (twice), limit, offset.
-SELECT a.id, a.username, a.display_name, a.role, a.department_id, a.password_hash, a.lang,
+SELECT a.id, a.username, a.display_name, a.role, a.department_id, '' AS password_hash, a.lang,
        a.disabled, a.session_epoch, a.created_at, a.updated_at, a.last_login_at,
        COALESCE(d.code, '') AS department_code, COALESCE(d.name_zh, '') AS department_name_zh,
        COALESCE(d.name_en, '') AS department_name_en
@@ -59,3 +59,7 @@ DELETE FROM sessions WHERE expiry < julianday('now')
 
 -- name: sessions-delete-expired@postgres
 DELETE FROM sessions WHERE expiry < current_timestamp
+
+-- name: account-password-hash
+-- Only the password checks read the hash; lists and the request context never carry it.
+SELECT password_hash FROM accounts WHERE id = ?

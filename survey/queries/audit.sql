@@ -8,6 +8,6 @@ SELECT id, at, actor_id, actor_name, action, object_type, object_id, detail, cli
 FROM audit_log
 WHERE (? = '' OR action LIKE ?)
   AND (? = '' OR actor_name = ?)
-  AND (? = 0 OR id < ?)
+  AND (CAST(? AS BIGINT) = 0 OR id < ?)
 ORDER BY id DESC
 LIMIT ?

@@ -65,3 +65,12 @@ ORDER BY d.code
 
 -- name: department-children
 SELECT code, level FROM departments WHERE parent_id = ? ORDER BY code
+
+-- name: departments-lock@postgres
+-- Department writes check the tree (cycles, levels) before they write; under
+-- READ COMMITTED two concurrent edits could both pass. One transaction-scoped
+-- advisory lock serialises them, as SQLite's single writer already does.
+SELECT pg_advisory_xact_lock(734201)
+
+-- name: departments-lock@sqlite
+SELECT 1
