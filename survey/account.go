@@ -142,7 +142,7 @@ func (db *DB) CreateAccount(ctx context.Context, in AccountInput) (*Account, err
 		if err != nil {
 			return fmt.Errorf("insert account: %w", err)
 		}
-		return nil
+		return db.auditChange(ctx, tx, AuditAccountCreated, "account", in.Username, "role "+string(in.Role))
 	})
 	if err != nil {
 		return nil, err
@@ -222,13 +222,26 @@ func (db *DB) SetPassword(ctx context.Context, id int64, username, password stri
 	if err != nil {
 		return err
 	}
-	return db.updateAccount(ctx, id, "account-set-password", hash, time.Now().UTC(), id)
+	// The account's own change, or a reset by someone else.
+	action := AuditPasswordReset
+	if e, _ := ctx.Value(actorKey{}).(AuditEntry); e.ActorID.Valid && e.ActorID.Int64 == id {
+		action = AuditPasswordChanged
+	}
+	return db.updateAccount(ctx, id, action, username, "account-set-password", hash, time.Now().UTC(), id)
 }
 
 // SetAccountDisabled disables or enables an account; disabling ends its
 // sessions at their next request.
 func (db *DB) SetAccountDisabled(ctx context.Context, id int64, disabled bool) error {
-	return db.updateAccount(ctx, id, "account-set-disabled", disabled, time.Now().UTC(), id)
+	a, err := db.FindAccountByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	action := AuditAccountEnabled
+	if disabled {
+		action = AuditAccountDisabled
+	}
+	return db.updateAccount(ctx, id, action, a.Username, "account-set-disabled", disabled, time.Now().UTC(), id)
 }
 
 // SetAccountLang stores the account's interface language ("", "zh-CN", "en").
@@ -236,15 +249,17 @@ func (db *DB) SetAccountLang(ctx context.Context, id int64, lang string) error {
 	if lang != "" && lang != "zh-CN" && lang != "en" {
 		return &Error{Code: EInvalid, Key: "err.form_invalid", Fields: FieldErrors{"lang": "err.lang"}}
 	}
-	return db.updateAccount(ctx, id, "account-set-lang", lang, time.Now().UTC(), id)
+	return db.updateAccount(ctx, id, "", "", "account-set-lang", lang, time.Now().UTC(), id)
 }
 
 // TouchLogin records a successful sign-in time.
 func (db *DB) TouchLogin(ctx context.Context, id int64) error {
-	return db.updateAccount(ctx, id, "account-touch-login", time.Now().UTC(), id)
+	return db.updateAccount(ctx, id, "", "", "account-touch-login", time.Now().UTC(), id)
 }
 
-func (db *DB) updateAccount(ctx context.Context, id int64, query string, args ...any) error {
+// updateAccount runs one account update and, when action is set, its audit
+// row, in one transaction.
+func (db *DB) updateAccount(ctx context.Context, id int64, action, username, query string, args ...any) error {
 	return db.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := db.write(ctx, tx, query).ExecContext(ctx, args...)
 		if err != nil {
@@ -253,7 +268,10 @@ func (db *DB) updateAccount(ctx context.Context, id int64, query string, args ..
 		if n, _ := res.RowsAffected(); n == 0 {
 			return Errorf(ENotFound, "err.not_found")
 		}
-		return nil
+		if action == "" {
+			return nil
+		}
+		return db.auditChange(ctx, tx, action, "account", username, "")
 	})
 }
 

@@ -71,7 +71,7 @@ func (s *Server) handleAccountCreate(w http.ResponseWriter, r *http.Request) {
 	if in.Role != RoleOfficial {
 		in.DepartmentCode = "" // only officials belong to a department
 	}
-	a, err := s.DB.CreateAccount(r.Context(), in)
+	_, err := s.DB.CreateAccount(r.Context(), in)
 	if fields := formErrors(err); fields != nil {
 		s.accountForm(w, r, ErrorStatus(ErrorCode(err)), form, fields)
 		return
@@ -80,7 +80,6 @@ func (s *Server) handleAccountCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.audit(r, AuditAccountCreated, "account", a.Username, "role "+string(a.Role))
 	s.flash(r, "ok", "flash.saved")
 	http.Redirect(w, r, "/admin/accounts", http.StatusSeeOther)
 }
@@ -101,20 +100,10 @@ func (s *Server) handleAccountDisabled(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/admin/accounts", http.StatusSeeOther)
 		return
 	}
-	a, err := s.DB.FindAccountByID(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	if err := s.DB.SetAccountDisabled(r.Context(), id, disabled); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	action := AuditAccountEnabled
-	if disabled {
-		action = AuditAccountDisabled
-	}
-	s.audit(r, action, "account", a.Username, "")
 	s.flash(r, "ok", "flash.saved")
 	http.Redirect(w, r, "/admin/accounts", http.StatusSeeOther)
 }
@@ -168,7 +157,6 @@ func (s *Server) handleAccountReset(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.audit(r, AuditPasswordReset, "account", a.Username, "")
 	s.flash(r, "ok", "flash.password_reset")
 	http.Redirect(w, r, "/admin/accounts", http.StatusSeeOther)
 }

@@ -44,6 +44,24 @@ type AuditEntry struct {
 	RequestID  string        `db:"request_id"`
 }
 
+type actorKey struct{}
+
+// WithActor returns a context whose store changes are audited as done by e's
+// actor (ActorID, ActorName, ClientIP, RequestID); the web layer sets it for
+// every request and the command line sets ActorName "cli".
+func WithActor(ctx context.Context, e AuditEntry) context.Context {
+	return context.WithValue(ctx, actorKey{}, e)
+}
+
+// auditChange writes the audit row of a change inside the change's own
+// transaction, so a change is never stored without its audit row.
+func (db *DB) auditChange(ctx context.Context, tx *sqlx.Tx, action, objType, objID, detail string) error {
+	e, _ := ctx.Value(actorKey{}).(AuditEntry)
+	e.Action, e.ObjectType, e.ObjectID, e.Detail = action, objType, objID, detail
+	e.At = time.Time{}
+	return db.audit(ctx, tx, e)
+}
+
 // Audit appends an entry in its own transaction.
 func (db *DB) Audit(ctx context.Context, e AuditEntry) error {
 	return db.inTx(ctx, func(tx *sqlx.Tx) error { return db.audit(ctx, tx, e) })

@@ -235,7 +235,6 @@ func (s *Server) handleMyPassword(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.audit(r, AuditPasswordChanged, "account", itoa(a.ID), "")
 	if err := s.Sessions.Destroy(ctx); err != nil {
 		s.fail(w, r, err)
 		return

@@ -230,8 +230,10 @@ func (db *DB) CreateDepartment(ctx context.Context, in DepartmentInput) (*Depart
 			return err
 		}
 		var err error
-		id, err = db.insertDepartment(ctx, tx, in, time.Now().UTC())
-		return err
+		if id, err = db.insertDepartment(ctx, tx, in, time.Now().UTC()); err != nil {
+			return err
+		}
+		return db.auditChange(ctx, tx, AuditDeptCreated, "department", in.Code, "")
 	})
 	if err != nil {
 		return nil, err
@@ -309,7 +311,7 @@ func (db *DB) UpdateDepartment(ctx context.Context, id int64, in DepartmentInput
 		if n, _ := res.RowsAffected(); n == 0 {
 			return Errorf(ENotFound, "err.not_found")
 		}
-		return nil
+		return db.auditChange(ctx, tx, AuditDeptUpdated, "department", in.Code, "")
 	})
 	if err != nil {
 		return nil, err
@@ -362,13 +364,18 @@ func (db *DB) checkChildLevels(ctx context.Context, tx *sqlx.Tx, id int64, level
 // departments keep their history but drop out of menus.
 func (db *DB) SetDepartmentActive(ctx context.Context, id int64, active bool) error {
 	return db.inTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := db.write(ctx, tx, "department-set-active").ExecContext(ctx, active, time.Now().UTC(), id)
+		var code string
+		err := db.write(ctx, tx, "department-set-active").GetContext(ctx, &code, active, time.Now().UTC(), id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return Errorf(ENotFound, "err.not_found")
+		}
 		if err != nil {
 			return fmt.Errorf("set department %d active: %w", id, err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return Errorf(ENotFound, "err.not_found")
+		action := AuditDeptDeactivated
+		if active {
+			action = AuditDeptActivated
 		}
-		return nil
+		return db.auditChange(ctx, tx, action, "department", code, "")
 	})
 }

@@ -190,7 +190,6 @@ func (s *Server) handleDepartmentCreate(w http.ResponseWriter, r *http.Request) 
 		s.fail(w, r, err)
 		return
 	}
-	s.audit(r, AuditDeptCreated, "department", d.Code, "")
 	s.flash(r, "ok", "flash.saved")
 	http.Redirect(w, r, "/admin/departments?q="+url.QueryEscape(d.Code), http.StatusSeeOther)
 }
@@ -211,7 +210,6 @@ func (s *Server) handleDepartmentUpdate(w http.ResponseWriter, r *http.Request) 
 		s.fail(w, r, err)
 		return
 	}
-	s.audit(r, AuditDeptUpdated, "department", d.Code, "")
 	s.flash(r, "ok", "flash.saved")
 	http.Redirect(w, r, "/admin/departments?q="+url.QueryEscape(d.Code), http.StatusSeeOther)
 }
@@ -236,20 +234,10 @@ func (s *Server) handleDepartmentActive(w http.ResponseWriter, r *http.Request) 
 		s.fail(w, r, err)
 		return
 	}
-	d, err := s.DB.FindDepartmentByID(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	if err := s.DB.SetDepartmentActive(r.Context(), id, active); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	action := AuditDeptDeactivated
-	if active {
-		action = AuditDeptActivated
-	}
-	s.audit(r, action, "department", d.Code, "")
 	s.flash(r, "ok", "flash.saved")
 	http.Redirect(w, r, localPath(r.PostFormValue("back"), "/admin/departments"), http.StatusSeeOther)
 }
@@ -304,7 +292,7 @@ func (s *Server) handleDepartmentImport(w http.ResponseWriter, r *http.Request) 
 		s.render(w, r, http.StatusBadRequest, "department_import", p)
 		return
 	}
-	res, err := s.DB.ImportDepartments(r.Context(), f)
+	res, err := s.DB.ImportDepartments(WithFileName(r.Context(), name), f)
 	var ie *ImportError
 	if errors.As(err, &ie) {
 		s.audit(r, AuditDeptImportFailed, "file", name, fmt.Sprintf("%d problems", len(ie.Rows)))
@@ -321,7 +309,6 @@ func (s *Server) handleDepartmentImport(w http.ResponseWriter, r *http.Request) 
 		s.fail(w, r, err)
 		return
 	}
-	s.audit(r, AuditDeptImported, "file", name, fmt.Sprintf("created %d, updated %d", res.Created, res.Updated))
 	s.Sessions.Put(r.Context(), sessImportResult, fmt.Sprintf("%d,%d", res.Created, res.Updated))
 	http.Redirect(w, r, "/admin/departments/import", http.StatusSeeOther)
 }

@@ -299,12 +299,24 @@ func (db *DB) ImportDepartments(ctx context.Context, r io.Reader) (ImportResult,
 			ids[in.Code] = id
 			res.Created++
 		}
-		return nil
+		return db.auditChange(ctx, tx, AuditDeptImported, "file", fileName(ctx), fmt.Sprintf("created %d, updated %d", res.Created, res.Updated))
 	})
 	if err != nil {
 		return ImportResult{}, err
 	}
 	return res, nil
+}
+
+type fileNameKey struct{}
+
+// WithFileName names the uploaded file in the audit row of an import.
+func WithFileName(ctx context.Context, name string) context.Context {
+	return context.WithValue(ctx, fileNameKey{}, name)
+}
+
+func fileName(ctx context.Context) string {
+	s, _ := ctx.Value(fileNameKey{}).(string)
+	return s
 }
 
 // planImport checks parents and returns the rows ordered parents-first.

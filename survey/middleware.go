@@ -200,6 +200,7 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 		if acct == nil {
 			ctx = context.WithValue(ctx, ctxNonce, s.anonymousNonce(w, r))
 		}
+		ctx = WithActor(ctx, s.actor(r, acct))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -439,6 +440,16 @@ func (s *Server) auditRefusal(r *http.Request, objType, objID, detail string) {
 		return
 	}
 	s.audit(r, AuditForbidden, objType, objID, detail)
+}
+
+// actor is who the request's changes are audited as.
+func (s *Server) actor(r *http.Request, a *Account) AuditEntry {
+	e := AuditEntry{ClientIP: s.clientIP(r), RequestID: RequestID(r.Context())}
+	if a != nil {
+		e.ActorID = sql.NullInt64{Int64: a.ID, Valid: true}
+		e.ActorName = a.Username
+	}
+	return e
 }
 
 // audit records an entry for the request's account; a failure to write the

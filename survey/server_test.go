@@ -681,3 +681,35 @@ func TestTakenCodeIsConflict(t *testing.T) {
 		t.Fatalf("taken code: %d", r.status)
 	}
 }
+
+// TestChangesAudited: every change made through the pages has its audit row,
+// written in the change's own transaction, naming the actor, the object, the
+// client and the request.
+func TestChangesAudited(t *testing.T) {
+	app := newTestApp(t)
+	ctx := context.Background()
+	c := app.client()
+	c.signIn("admin")
+	c.post("/admin/departments/new", url.Values{"code": {"A-1"}, "name_zh": {"甲局"}, "level": {"city"}, "active": {"true"}})
+	d, err := app.db.FindDepartmentByCode(ctx, "A-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.post("/admin/departments/"+itoa(d.ID)+"/edit", url.Values{"code": {"A-1"}, "name_zh": {"甲局（新）"}, "level": {"city"}, "active": {"true"}})
+	c.post("/admin/departments/"+itoa(d.ID)+"/active", url.Values{"active": {"false"}})
+	c.post("/admin/accounts/new", url.Values{"username": {"newbie"}, "role": {"evaluator"}, "password": {"a long password 1"}})
+	nb, _ := app.db.FindAccountByUsername(ctx, "newbie")
+	c.post("/admin/accounts/"+itoa(nb.ID)+"/password", url.Values{"password": {"another password 2"}, "confirm": {"another password 2"}})
+	c.post("/admin/accounts/"+itoa(nb.ID)+"/disabled", url.Values{"disabled": {"true"}})
+	entries, _ := app.db.FindAudit(ctx, AuditFilter{Actor: "admin", Limit: 50})
+	want := []struct{ action, object string }{
+		{AuditAccountDisabled, "newbie"}, {AuditPasswordReset, "newbie"}, {AuditAccountCreated, "newbie"},
+		{AuditDeptDeactivated, "A-1"}, {AuditDeptUpdated, "A-1"}, {AuditDeptCreated, "A-1"},
+	}
+	for k, w := range want {
+		if k >= len(entries) || entries[k].Action != w.action || entries[k].ObjectID != w.object ||
+			entries[k].ClientIP != "127.0.0.1" || len(entries[k].RequestID) != 16 {
+			t.Fatalf("audit entry %d: want %s %s, got %+v", k, w.action, w.object, entries)
+		}
+	}
+}

@@ -321,6 +321,8 @@ func cmdUser(ctx context.Context, args []string, getenv func(string) string, std
 		return fmt.Errorf("database %s: %w", redactDSN(cfg.DB), err)
 	}
 	defer db.Close()
+	// Changes made here are audited as done by "cli".
+	ctx = survey.WithActor(ctx, survey.AuditEntry{ActorName: "cli"})
 	switch sub {
 	case "add":
 		pw, err := readPassword(stdin, stdout)
@@ -332,7 +334,6 @@ func cmdUser(ctx context.Context, args []string, getenv func(string) string, std
 		if err != nil {
 			return describe(err)
 		}
-		db.Audit(ctx, survey.AuditEntry{Action: survey.AuditAccountCreated, ActorName: "cli", ObjectType: "account", ObjectID: a.Username, Detail: "role " + string(a.Role)})
 		fmt.Fprintf(stdout, "created %s account %q\n", a.Role, a.Username)
 	case "list":
 		var accts []survey.Account
@@ -366,7 +367,6 @@ func cmdUser(ctx context.Context, args []string, getenv func(string) string, std
 		if err != nil {
 			return describe(err)
 		}
-		action := survey.AuditPasswordReset
 		switch sub {
 		case "passwd":
 			pw, err := readPassword(stdin, stdout)
@@ -378,15 +378,10 @@ func cmdUser(ctx context.Context, args []string, getenv func(string) string, std
 				return describe(err)
 			}
 		default:
-			action = survey.AuditAccountEnabled
-			if sub == "disable" {
-				action = survey.AuditAccountDisabled
-			}
 			if err := db.SetAccountDisabled(ctx, a.ID, sub == "disable"); err != nil {
 				return err
 			}
 		}
-		db.Audit(ctx, survey.AuditEntry{Action: action, ActorName: "cli", ObjectType: "account", ObjectID: a.Username})
 		fmt.Fprintf(stdout, "%s: done for %q (its sessions have ended)\n", sub, a.Username)
 	}
 	return nil

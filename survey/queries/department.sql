@@ -52,6 +52,7 @@ WHERE id = ?
 
 -- name: department-set-active
 UPDATE departments SET active = ?, updated_at = ? WHERE id = ?
+RETURNING code
 
 -- name: department-parent-of
 SELECT parent_id FROM departments WHERE id = ?
