@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"govkpi/scoring"
 )
 
 func validationPath(t *testing.T, parts ...string) string {
@@ -176,5 +178,157 @@ func TestWeightsCommands(t *testing.T) {
 	json.Unmarshal([]byte(out), &ent)
 	if ent.Weights[0].Weight != 1 || ent.Weights[1].Weight != 0 {
 		t.Fatalf("a constant column should get weight 0: %+v", ent.Weights)
+	}
+}
+
+// TestWeightsCommandsReproducePublished runs the commands on the published
+// AHP (Saaty 2008 drinks) and entropy (Xu 2004) examples.
+func TestWeightsCommandsReproducePublished(t *testing.T) {
+	dir := t.TempDir()
+	var ahp struct {
+		Examples []struct {
+			ID       string     `json:"id"`
+			Items    []string   `json:"items"`
+			Matrix   [][]string `json:"matrix"`
+			Expected struct {
+				Weights map[string]float64 `json:"weights_4dp_ahpy"`
+				CR      float64            `json:"CR_donegan_dodd_RI_4dp"`
+			} `json:"expected"`
+		} `json:"examples"`
+	}
+	b, _ := os.ReadFile(validationPath(t, "ahp", "ahp_examples.json"))
+	if err := json.Unmarshal(b, &ahp); err != nil {
+		t.Fatal(err)
+	}
+	ex := ahp.Examples[0]
+	if ex.ID != "saaty2008_drinks" {
+		t.Fatalf("first example is %s", ex.ID)
+	}
+	var m strings.Builder
+	m.WriteString("," + strings.Join(ex.Items, ",") + "\n")
+	for i, row := range ex.Matrix {
+		m.WriteString(ex.Items[i] + "," + strings.Join(row, ",") + "\n")
+	}
+	path := filepath.Join(dir, "drinks.csv")
+	os.WriteFile(path, []byte(m.String()), 0o600)
+	out, err := runCmd(t, "", noEnv, "weights", "ahp", "--matrix", path, "--ri", "dd1991")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Names   []string  `json:"names"`
+		Weights []float64 `json:"weights"`
+		CR      float64   `json:"cr"`
+	}
+	json.Unmarshal([]byte(out), &res)
+	for i, name := range res.Names {
+		if w := ex.Expected.Weights[name]; math.Abs(res.Weights[i]-w) > 0.00005 {
+			t.Errorf("%s: %.5f, published %.4f", name, res.Weights[i], w)
+		}
+	}
+	if math.Abs(res.CR-ex.Expected.CR) > 0.00005 {
+		t.Errorf("CR %.5f, published %.4f", res.CR, ex.Expected.CR)
+	}
+
+	var ent struct {
+		Cases []struct {
+			ID       string      `json:"id"`
+			Matrix   [][]float64 `json:"matrix"`
+			Expected []float64   `json:"expected"`
+			Decimals int         `json:"decimals"`
+		} `json:"cases"`
+	}
+	b, _ = os.ReadFile(validationPath(t, "entropy", "entropy_examples.json"))
+	if err := json.Unmarshal(b, &ent); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range ent.Cases {
+		var d strings.Builder
+		d.WriteString("unit")
+		for j := range c.Matrix[0] {
+			d.WriteString(",c" + strconv.Itoa(j+1))
+		}
+		d.WriteString("\n")
+		for i, row := range c.Matrix {
+			d.WriteString("a" + strconv.Itoa(i+1))
+			for _, v := range row {
+				d.WriteString("," + strconv.FormatFloat(v, 'g', -1, 64))
+			}
+			d.WriteString("\n")
+		}
+		p := filepath.Join(dir, c.ID+".csv")
+		os.WriteFile(p, []byte(d.String()), 0o600)
+		out, err := runCmd(t, "", noEnv, "weights", "entropy", "--data", p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Weights []struct {
+				Weight float64 `json:"weight"`
+			} `json:"weights"`
+		}
+		json.Unmarshal([]byte(out), &got)
+		tol := 0.5 * math.Pow(10, -float64(c.Decimals))
+		for j, w := range c.Expected {
+			if math.Abs(got.Weights[j].Weight-w) > tol+1e-12 {
+				t.Errorf("%s c%d: %.6f, published %v", c.ID, j+1, got.Weights[j].Weight, w)
+			}
+		}
+	}
+}
+
+// TestScoreDefaultFramework scores a CSV of the default framework's variables
+// and checks scores, levels and explanations come out.
+func TestScoreDefaultFramework(t *testing.T) {
+	fw, err := scoring.DefaultFramework()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d strings.Builder
+	d.WriteString("unit,name")
+	for _, v := range fw.Variables {
+		d.WriteString("," + v.Code)
+	}
+	d.WriteString("\n")
+	for i := 0; i < 3; i++ {
+		d.WriteString("D" + strconv.Itoa(i) + ",部门" + strconv.Itoa(i))
+		for _, v := range fw.Variables {
+			val := 200 + 40*i
+			switch {
+			case strings.HasSuffix(v.Code, "_level"):
+				val = 2 + i
+			case strings.Contains(v.Code, "total") || strings.Contains(v.Code, "inventory") || strings.Contains(v.Code, "received") ||
+				strings.Contains(v.Code, "required") || strings.Contains(v.Code, "statutory") || strings.Contains(v.Code, "ceiling"):
+				val = 400
+			}
+			d.WriteString("," + strconv.Itoa(val))
+		}
+		d.WriteString("\n")
+	}
+	path := filepath.Join(t.TempDir(), "vars.csv")
+	os.WriteFile(path, []byte(d.String()), 0o600)
+	out, err := runCmd(t, "", noEnv, "score", "--framework", "default", "--data", path, "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Framework string `json:"framework"`
+		Units     []struct {
+			Score       *float64        `json:"score"`
+			Level       string          `json:"level"`
+			Rank        int             `json:"rank"`
+			Explanation json.RawMessage `json:"explanation"`
+		} `json:"units"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Framework != "DGMI" || len(res.Units) != 3 {
+		t.Fatalf("%+v", res)
+	}
+	for i, u := range res.Units {
+		if u.Score == nil || *u.Score < 0 || *u.Score > 100 || u.Level == "" || u.Rank == 0 || !strings.Contains(string(u.Explanation), `"contributions"`) {
+			t.Fatalf("unit %d: %+v", i, u)
+		}
 	}
 }
