@@ -34,6 +34,7 @@ type Result struct {
 	Raw       [][]float64 // indicators only (nil rows for aggregates)
 	Score     [][]float64
 	LowSample [][]bool // indicators: left out for a small sample
+	Imputed   [][]bool // indicators: the raw value is a group mean
 	// Effective weights: EffWeight[k][i] is the share of the root score
 	// that node k carries for unit i (re-normalised over what is present).
 	EffWeight [][]float64
@@ -45,6 +46,8 @@ type Result struct {
 	Explain   []Explanation // per unit when Options.Explain
 	Diag      *Diagnostics
 	Warnings  []string
+	// LeaveOneOut, when the caller computed it, is written with the JSON.
+	LeaveOneOut []RankShift
 
 	ranges map[int][2]float64 // min and max of x·dir per indicator, for inverting min-max
 }
@@ -57,7 +60,7 @@ func Run(f *Framework, t *Table, o Options) (*Result, error) {
 	nu := len(t.Units)
 	res := &Result{Framework: f, Options: o, Units: t.Units,
 		Raw: make([][]float64, len(order)), Score: make([][]float64, len(order)),
-		LowSample: make([][]bool, len(order)), EffWeight: make([][]float64, len(order))}
+		LowSample: make([][]bool, len(order)), Imputed: make([][]bool, len(order)), EffWeight: make([][]float64, len(order))}
 	bandName := f.Bands
 	if o.Bands != "" {
 		bandName = o.Bands
@@ -98,7 +101,12 @@ func Run(f *Framework, t *Table, o Options) (*Result, error) {
 			}
 		}
 		if o.ImputeGroupMean {
-			raw = imputeGroupMean(raw, t.Units)
+			filled := imputeGroupMean(raw, t.Units)
+			res.Imputed[k] = make([]bool, nu)
+			for i := range raw {
+				res.Imputed[k][i] = math.IsNaN(raw[i]) && !math.IsNaN(filled[i])
+			}
+			raw = filled
 		}
 		use := raw
 		if o.Winsorise {

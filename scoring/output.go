@@ -97,6 +97,7 @@ type jsonValue struct {
 	Value     Num    `json:"value"`
 	Level     string `json:"level,omitempty"`
 	LowSample bool   `json:"low_sample,omitempty"`
+	Imputed   bool   `json:"imputed,omitempty"`
 }
 
 type jsonUnit struct {
@@ -181,6 +182,7 @@ type jsonResult struct {
 	Checks      []jsonCheck      `json:"checks,omitempty"`
 	Correlation []jsonCorr       `json:"correlation_flags,omitempty"`
 	Sensitivity *jsonSensitivity `json:"sensitivity,omitempty"`
+	LeaveOneOut []RankShift      `json:"leave_one_out,omitempty"`
 	Warnings    []string         `json:"warnings,omitempty"`
 }
 
@@ -194,7 +196,7 @@ type jsonSensitivity struct {
 // explanations, diagnostics and sensitivity, with NaN as null.
 func (r *Result) WriteJSON(w io.Writer, s *Sensitivity) error {
 	f := r.Framework
-	out := jsonResult{Framework: f.Code, Version: f.Version, Bands: r.Bands.Name, Warnings: r.Warnings}
+	out := jsonResult{Framework: f.Code, Version: f.Version, Bands: r.Bands.Name, Warnings: r.Warnings, LeaveOneOut: r.LeaveOneOut}
 	weights := effectiveWeights(f, r.Options)
 	for k, n := range f.Order() {
 		jn := jsonNode{Code: n.Code, NameZh: n.NameZh, NameEn: n.NameEn, Depth: n.depth, Indicator: n.IsIndicator(), Weight: Num(weights[k])}
@@ -227,6 +229,7 @@ func (r *Result) WriteJSON(w io.Writer, s *Sensitivity) error {
 				raw := Num(r.Raw[k][i])
 				v.Raw = &raw
 				v.LowSample = r.LowSample[k][i]
+				v.Imputed = r.Imputed[k] != nil && r.Imputed[k][i]
 			} else if b, ok := r.Bands.Of(r.Score[k][i]); ok {
 				v.Level = b.Code
 			}

@@ -106,6 +106,10 @@ func cmdScore(args []string, stdout io.Writer) error {
 	draws := fs.Int("sensitivity", 0, "Monte Carlo draws over the weights (0 = none)")
 	seed := fs.Uint64("seed", 1, "random seed for --sensitivity")
 	perturb := fs.Float64("perturb", 0.25, "weight perturbation p: each weight × (1 + U(−p, +p))")
+	winsorise := fs.Bool("winsorise", false, "treat outliers first, as COINr does (|skew| > 2 and kurtosis > 3.5, at most 5 points)")
+	impute := fs.Bool("impute-group-mean", false, "fill a missing value with the mean of the unit's group")
+	previous := fs.String("previous", "", "data CSV of the previous period: explanations then include each unit's change")
+	loo := fs.Bool("leave-one-out", false, "with --format json: each unit's rank shift when each family is dropped")
 	format := fs.String("format", "csv", "output format: csv or json")
 	out := fs.String("out", "", "write to this file instead of standard output")
 	if err := parseFlags(fs, args, stdout, nil); err != nil {
@@ -152,7 +156,8 @@ func cmdScore(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	o := scoring.Options{Normalise: *normalise, Aggregate: *aggregate, Bands: *bands, Explain: true, Drop: drops}
+	o := scoring.Options{Normalise: *normalise, Aggregate: *aggregate, Bands: *bands, Explain: true, Drop: drops,
+		Winsorise: *winsorise, ImputeGroupMean: *impute}
 	if *weightsPath != "" {
 		if o.Weights, err = readWeights(*weightsPath); err != nil {
 			return err
@@ -168,11 +173,27 @@ func cmdScore(args []string, stdout io.Writer) error {
 			return &usageError{fmt.Sprintf("score: --drop %q: no such node below the root", d)}
 		}
 	}
+	if *previous != "" {
+		prevData, err := loadTable(*previous)
+		if err != nil {
+			return err
+		}
+		po := o
+		po.Explain = false
+		if o.Previous, err = scoring.Run(fw, prevData, po); err != nil {
+			return &fileError{fmt.Sprintf("%s: %v", *previous, err)}
+		}
+	}
 	res, err := scoring.Run(fw, data, o)
 	if err != nil {
 		return &fileError{fmt.Sprintf("%s: %v", *dataPath, err)}
 	}
 	res.Diagnose()
+	if *loo {
+		if res.LeaveOneOut, err = scoring.LeaveOneOut(fw, data, o, nil); err != nil {
+			return err
+		}
+	}
 	var sens *scoring.Sensitivity
 	if *draws > 0 {
 		if sens, err = scoring.Sensitise(fw, data, o, scoring.SensitivityOptions{Draws: *draws, Seed: *seed, Perturb: *perturb}); err != nil {

@@ -332,3 +332,56 @@ func TestScoreDefaultFramework(t *testing.T) {
 		}
 	}
 }
+
+func TestScoreOptions(t *testing.T) {
+	dir := t.TempDir()
+	fw := filepath.Join(dir, "f.yaml")
+	os.WriteFile(fw, []byte(`
+code: T
+version: "1"
+root:
+  code: T
+  children:
+    - {code: F1, children: [{code: A}, {code: B}]}
+    - {code: F2, children: [{code: C}]}
+`), 0o600)
+	now := filepath.Join(dir, "now.csv")
+	os.WriteFile(now, []byte("unit,group,A,B,C\nx,g,1,5,3\ny,g,3,,1\nz,h,2,2,2\n"), 0o600)
+	before := filepath.Join(dir, "before.csv")
+	os.WriteFile(before, []byte("unit,group,A,B,C\nx,g,3,5,3\ny,g,1,1,1\nz,h,2,2,2\n"), 0o600)
+	out, err := runCmd(t, "", noEnv, "score", "--framework", fw, "--data", now, "--previous", before,
+		"--impute-group-mean", "--leave-one-out", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Units []struct {
+			Code   string `json:"code"`
+			Values []struct {
+				Code    string   `json:"code"`
+				Raw     *float64 `json:"raw"`
+				Imputed bool     `json:"imputed"`
+			} `json:"values"`
+			Explanation struct {
+				Change *struct {
+					RankBefore int `json:"rank_before"`
+				} `json:"change"`
+			} `json:"explanation"`
+		} `json:"units"`
+		LeaveOneOut []struct {
+			Node string `json:"node"`
+		} `json:"leave_one_out"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Units[1].Values[1].Raw == nil || *res.Units[1].Values[1].Raw != 5 || !res.Units[1].Values[1].Imputed || res.Units[0].Values[1].Imputed {
+		t.Fatalf("y's missing B was not imputed from its group (x has 5): %+v", res.Units[1].Values)
+	}
+	if res.Units[0].Explanation.Change == nil || res.Units[0].Explanation.Change.RankBefore == 0 {
+		t.Fatal("no change against the previous period")
+	}
+	if len(res.LeaveOneOut) != 2 || res.LeaveOneOut[0].Node != "F1" {
+		t.Fatalf("leave-one-out: %+v", res.LeaveOneOut)
+	}
+}
