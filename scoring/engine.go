@@ -49,7 +49,8 @@ type Result struct {
 	// LeaveOneOut, when the caller computed it, is written with the JSON.
 	LeaveOneOut []RankShift
 
-	ranges map[int][2]float64 // min and max of x·dir per indicator, for inverting min-max
+	ranges  map[int][2]float64 // min and max of x·dir per indicator, for inverting min-max
+	weights []float64          // the weights used, by Order position (data-driven ones included)
 }
 
 // Run scores the table with the framework. It fails when the data lack a
@@ -159,6 +160,11 @@ func Run(f *Framework, t *Table, o Options) (*Result, error) {
 		if o.Aggregate != "" {
 			method = o.Aggregate
 		}
+		if n.Weighting != nil {
+			if err := res.dataWeights(n, weights); err != nil {
+				return nil, fmt.Errorf("node %s: %w", n.Code, err)
+			}
+		}
 		out := make([]float64, nu)
 		for i := 0; i < nu; i++ {
 			v, err := aggregate(n, res.Score, weights, i, method, minAvail)
@@ -179,10 +185,72 @@ func Run(f *Framework, t *Table, o Options) (*Result, error) {
 	res.GroupRank, res.GroupSize = GroupRanks(root, groups)
 	res.Pct = PercentRanks(root)
 	res.computeEffectiveWeights(weights, minAvail)
+	res.weights = weights
 	if o.Explain {
 		res.explain()
 	}
 	return res, nil
+}
+
+// dataWeights sets the weights of n's children from the data (entropy, or a
+// mix with the fixed weights), computed on the children's scores over the
+// units that have all of them.
+func (r *Result) dataWeights(n *Node, w []float64) error {
+	wt := n.Weighting
+	var rows [][]float64
+	for i := range r.Units {
+		row := make([]float64, len(n.Children))
+		complete := true
+		for j, c := range n.Children {
+			row[j] = r.Score[c.index][i]
+			complete = complete && !math.IsNaN(row[j])
+		}
+		if complete {
+			rows = append(rows, row)
+		}
+	}
+	variant := EntropyClassic
+	if wt.Method == WeightEntropyMinMax {
+		variant = EntropyMinMax
+	}
+	ew, err := EntropyWeights(rows, nil, variant)
+	if err != nil {
+		return fmt.Errorf("entropy weights: %w", err)
+	}
+	if wt.Alpha > 0 {
+		fixed := make([]float64, len(n.Children))
+		for j, c := range n.Children {
+			fixed[j] = w[c.index]
+		}
+		if ew, err = MixWeights(fixed, ew, wt.Alpha); err != nil {
+			return err
+		}
+	}
+	for j, c := range n.Children {
+		w[c.index] = ew[j]
+	}
+	return nil
+}
+
+// BandsOf returns the band set that names node n's levels: its own when the
+// framework gives one, else the run's.
+func (r *Result) BandsOf(n *Node) BandSet {
+	if n.Bands != "" && r.Options.Bands == "" {
+		if bs, ok := BandSets()[n.Bands]; ok {
+			return bs.Rescaled(100)
+		}
+	}
+	return r.Bands
+}
+
+// Weights returns the weight each node had in the run, by code, including
+// weights computed from the data.
+func (r *Result) Weights() map[string]float64 {
+	out := map[string]float64{}
+	for k, n := range r.Framework.Order() {
+		out[n.Code] = r.weights[k]
+	}
+	return out
 }
 
 // effectiveWeights returns each node's weight after the options' overrides

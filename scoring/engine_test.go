@@ -442,3 +442,36 @@ root:
 		t.Fatalf("A %v B %v: nil and a zero denominator must give no value", a, b)
 	}
 }
+
+func TestDataWeightingAndNodeBands(t *testing.T) {
+	f := mustYAML(t, `
+code: T
+version: "1"
+root:
+  code: T
+  weighting: {method: entropy}
+  children:
+    - {code: F1, bands: national, children: [{code: A}]}
+    - {code: F2, children: [{code: B}]}
+`)
+	tab := NewTable([]Unit{{Code: "u1"}, {Code: "u2"}, {Code: "u3"}}, []string{"A", "B"})
+	tab.Values[0] = []float64{1, 2, 3}      // spread: minmax 0, 50, 100
+	tab.Values[1] = []float64{10, 10, 10.0} // constant: every unit 50, no information
+	res, err := Run(f, tab, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := res.Weights()
+	if w["F2"] > 1e-12 || math.Abs(w["F1"]-1) > 1e-12 {
+		t.Fatalf("entropy should give the constant family no weight: %v", w)
+	}
+	if !closeTo(res.RootScores()[2], 100) {
+		t.Fatalf("index follows F1 alone: %v", res.RootScores())
+	}
+	if b, _ := res.BandsOf(f.Node("F1")).Of(95); b.Code != res.BandsOf(f.Node("F1")).Bands[2].Code {
+		t.Fatalf("F1's own band set not used: %+v", b)
+	}
+	if _, err := ReadFrameworkYAML(strings.NewReader("code: T\nversion: \"1\"\nroot: {code: T, weighting: {method: magic}, children: [{code: A}]}")); err == nil {
+		t.Fatal("an unknown weighting was accepted")
+	}
+}

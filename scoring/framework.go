@@ -85,6 +85,8 @@ type Node struct {
 	MinSample *MinSample     `yaml:"min_sample,omitempty" json:"min_sample,omitempty"`
 	Card      *Card          `yaml:"card,omitempty" json:"card,omitempty"`
 	AHP       *AHPSpec       `yaml:"ahp,omitempty" json:"ahp,omitempty"`
+	Weighting *Weighting     `yaml:"weighting,omitempty" json:"weighting,omitempty"`
+	Bands     string         `yaml:"bands,omitempty" json:"bands,omitempty"` // band set for this node's level; the framework's when empty
 	Children  []*Node        `yaml:"children,omitempty" json:"children,omitempty"`
 
 	parent  *Node
@@ -92,6 +94,20 @@ type Node struct {
 	index   int         // position in Framework.order
 	program *vm.Program // compiled Formula
 	vars    []string    // variables the formula names, sorted
+}
+
+// Data-driven weighting methods.
+const (
+	WeightEntropy       = "entropy"        // classic entropy on the children's scores
+	WeightEntropyMinMax = "entropy-minmax" // the textbook 熵权法: min-max first
+)
+
+// Weighting computes a node's child weights from the data at run time:
+// entropy weights, mixed with the fixed weights as Alpha·fixed +
+// (1 − Alpha)·entropy when Alpha > 0.
+type Weighting struct {
+	Method string  `yaml:"method" json:"method"`
+	Alpha  float64 `yaml:"alpha,omitempty" json:"alpha,omitempty"`
 }
 
 // AHPSpec gives a node's child weights as a pairwise comparison matrix; the
@@ -292,6 +308,17 @@ func (f *Framework) Validate() error {
 		if n.AHP != nil {
 			if err := applyAHP(n); err != nil {
 				add("node %q: %v", n.Code, err)
+			}
+		}
+		if _, ok := BandSets()[n.Bands]; n.Bands != "" && !ok {
+			add("node %q: unknown band set %q", n.Code, n.Bands)
+		}
+		if w := n.Weighting; w != nil {
+			if w.Method != WeightEntropy && w.Method != WeightEntropyMinMax {
+				add("node %q: weighting %q, want entropy or entropy-minmax", n.Code, w.Method)
+			}
+			if w.Alpha < 0 || w.Alpha > 1 {
+				add("node %q: weighting alpha %v, want 0 to 1", n.Code, w.Alpha)
 			}
 		}
 	}

@@ -197,7 +197,7 @@ type jsonSensitivity struct {
 func (r *Result) WriteJSON(w io.Writer, s *Sensitivity) error {
 	f := r.Framework
 	out := jsonResult{Framework: f.Code, Version: f.Version, Bands: r.Bands.Name, Warnings: r.Warnings, LeaveOneOut: r.LeaveOneOut}
-	weights := effectiveWeights(f, r.Options)
+	weights := r.weights
 	for k, n := range f.Order() {
 		jn := jsonNode{Code: n.Code, NameZh: n.NameZh, NameEn: n.NameEn, Depth: n.depth, Indicator: n.IsIndicator(), Weight: Num(weights[k])}
 		if n.parent != nil {
@@ -230,7 +230,7 @@ func (r *Result) WriteJSON(w io.Writer, s *Sensitivity) error {
 				v.Raw = &raw
 				v.LowSample = r.LowSample[k][i]
 				v.Imputed = r.Imputed[k] != nil && r.Imputed[k][i]
-			} else if b, ok := r.Bands.Of(r.Score[k][i]); ok {
+			} else if b, ok := r.BandsOf(n).Of(r.Score[k][i]); ok {
 				v.Level = b.Code
 			}
 			ju.Values = append(ju.Values, v)

@@ -53,7 +53,7 @@ func Sensitise(f *Framework, t *Table, o Options, so SensitivityOptions) (*Sensi
 	}
 	nu := len(t.Units)
 	order := f.Order()
-	nominal := effectiveWeights(f, o)
+	nominal := base.weights // fixed weights, and any computed from the data
 	// The nodes whose weights are perturbed: every node that is not an
 	// indicator, except the root (it has no siblings).
 	var perturbed []int
