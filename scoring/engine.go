@@ -68,7 +68,7 @@ func Run(f *Framework, t *Table, o Options) (*Result, error) {
 	}
 	bs, ok := BandSets()[bandName]
 	if !ok {
-		return nil, fmt.Errorf("unknown band set %q (default, un, national)", bandName)
+		return nil, fmt.Errorf("unknown band set %q (default, un, national, gtmi)", bandName)
 	}
 	res.Bands = bs.Rescaled(100)
 	minAvail := DefaultMinAvailability

@@ -161,7 +161,7 @@ type Variable struct {
 	NameZh string `yaml:"name_zh,omitempty" json:"name_zh,omitempty"`
 	NameEn string `yaml:"name_en,omitempty" json:"name_en,omitempty"`
 	Unit   string `yaml:"unit,omitempty" json:"unit,omitempty"`
-	Source string `yaml:"source,omitempty" json:"source,omitempty"` // survey, ratings, metrics, rectification
+	Source string `yaml:"source,omitempty" json:"source,omitempty"` // survey, ratings, metrics, rectification, citizen_survey
 }
 
 // Framework is a validated tree of nodes with its defaults.
@@ -212,7 +212,10 @@ func (e *FrameworkError) Error() string {
 	return head + ": " + strings.Join(e.Problems, "; ")
 }
 
-var codeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]{0,63}$`)
+var (
+	codeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]{0,63}$`)
+	varRE  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,63}$`)
+)
 
 // Validate links the tree, checks it and compiles formulas; every problem is
 // reported, not just the first: duplicate or malformed codes, negative or
@@ -233,8 +236,8 @@ func (f *Framework) Validate() error {
 	}
 	declared := map[string]bool{}
 	for _, v := range f.Variables {
-		if !codeRE.MatchString(v.Code) {
-			add("variable %q: a code starts with a letter and has letters, digits, _ . - only", v.Code)
+		if !varRE.MatchString(v.Code) {
+			add("variable %q: formulas name variables, so a code is a letter then letters, digits and _ only", v.Code)
 		}
 		if declared[v.Code] {
 			add("variable %q declared twice", v.Code)

@@ -98,6 +98,9 @@ type jsonValue struct {
 	Level     string `json:"level,omitempty"`
 	LowSample bool   `json:"low_sample,omitempty"`
 	Imputed   bool   `json:"imputed,omitempty"`
+	// Insufficient marks an aggregate left unscored because fewer of its
+	// children had values than the availability rule asks (it had some).
+	Insufficient bool `json:"insufficient_data,omitempty"`
 }
 
 type jsonUnit struct {
@@ -232,6 +235,13 @@ func (r *Result) WriteJSON(w io.Writer, s *Sensitivity) error {
 				v.Imputed = r.Imputed[k] != nil && r.Imputed[k][i]
 			} else if b, ok := r.BandsOf(n).Of(r.Score[k][i]); ok {
 				v.Level = b.Code
+			} else {
+				for _, c := range n.Children {
+					if !math.IsNaN(r.Score[c.index][i]) {
+						v.Insufficient = true
+						break
+					}
+				}
 			}
 			ju.Values = append(ju.Values, v)
 		}

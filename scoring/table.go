@@ -209,6 +209,10 @@ func ReadTableCSV(r io.Reader) (*Table, error) {
 	return t, nil
 }
 
+// NumericColumn returns a column for computing, or an error naming its first
+// cell that is not a number.
+func (t *Table) NumericColumn(name string) ([]float64, error) { return t.numeric(name) }
+
 // numeric returns a column for scoring, or an error naming its first
 // non-numeric cell.
 func (t *Table) numeric(name string) ([]float64, error) {

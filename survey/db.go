@@ -350,7 +350,8 @@ func (db *DB) Backup(ctx context.Context, out string) error {
 	if _, err := db.R.ExecContext(ctx, "VACUUM INTO ?", out); err != nil {
 		return fmt.Errorf("backup to %s: %w", out, err)
 	}
-	c, err := sql.Open("sqlite3", "file:"+out+"?mode=ro")
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(out)
+	c, err := sql.Open("sqlite3", "file:"+esc+"?mode=ro")
 	if err != nil {
 		return fmt.Errorf("backup check: %w", err)
 	}

@@ -51,8 +51,8 @@ Commands:
   version   print the version
   help      print this help
 
-Run 'govkpi <command> -h' for a command's flags. Every flag also reads a
-GOVKPI_* environment variable (shown in each command's help).
+Run 'govkpi <command> -h' for a command's flags. The server's flags also
+read GOVKPI_* environment variables (shown in each command's help).
 `
 
 // run is the whole program: main only calls it, tests call it too.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -102,7 +103,7 @@ func cmdScore(args []string, stdout io.Writer) error {
 	weightsPath := fs.String("weights", "", "CSV of code,weight overriding node weights")
 	var drops multiFlag
 	fs.Var(&drops, "drop", "give a node weight 0 (repeatable)")
-	bands := fs.String("bands", "", "band set: default, un or national")
+	bands := fs.String("bands", "", "band set: default, un (UN/World Bank 0.25/0.50/0.75), national or gtmi (groups A–D)")
 	draws := fs.Int("sensitivity", 0, "Monte Carlo draws over the weights (0 = none)")
 	seed := fs.Uint64("seed", 1, "random seed for --sensitivity")
 	perturb := fs.Float64("perturb", 0.25, "weight perturbation p: each weight × (1 + U(−p, +p))")
@@ -127,10 +128,13 @@ func cmdScore(args []string, stdout io.Writer) error {
 		return &usageError{fmt.Sprintf("score: --aggregate %q: want arith or geom", *aggregate)}
 	}
 	if _, ok := scoring.BandSets()[*bands]; *bands != "" && !ok {
-		return &usageError{fmt.Sprintf("score: --bands %q: want default, un or national", *bands)}
+		return &usageError{fmt.Sprintf("score: --bands %q: want default, un, national or gtmi", *bands)}
 	}
 	if *format != "csv" && *format != "json" {
 		return &usageError{fmt.Sprintf("score: --format %q: want csv or json", *format)}
+	}
+	if *loo && *format != "json" {
+		return &usageError{"score: --leave-one-out needs --format json (the CSV has one row per unit)"}
 	}
 	if *draws < 0 || *perturb <= 0 || *perturb >= 1 {
 		return &usageError{"score: --sensitivity must be ≥ 0 and --perturb between 0 and 1"}
@@ -200,21 +204,26 @@ func cmdScore(args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	w := stdout
-	if *out != "" {
-		f, err := os.Create(*out)
-		if err != nil {
-			return fmt.Errorf("--out: %w", err)
+	write := func(w io.Writer) error {
+		if *format == "json" {
+			return res.WriteJSON(w, sens)
 		}
-		defer f.Close()
-		bw := bufio.NewWriter(f)
-		defer bw.Flush()
-		w = bw
+		return res.WriteCSV(w, sens)
 	}
-	if *format == "json" {
-		return res.WriteJSON(w, sens)
+	if *out == "" {
+		return write(stdout)
 	}
-	return res.WriteCSV(w, sens)
+	f, err := os.Create(*out)
+	if err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	bw := bufio.NewWriter(f)
+	// A full disk must not end in exit status 0: every step's error counts.
+	err = errors.Join(write(bw), bw.Flush(), f.Close())
+	if err != nil {
+		return fmt.Errorf("--out %s: %w", *out, err)
+	}
+	return nil
 }
 
 // multiFlag collects a repeatable string flag.
@@ -258,6 +267,10 @@ func cmdWeights(args []string, stdout io.Writer) error {
 			return &fileError{fmt.Sprintf("%s: %v", *matrix, err)}
 		}
 		res, ahpErr := scoring.AHP(names, m, table, *maxCR)
+		var tooInconsistent *scoring.AHPError
+		if ahpErr != nil && !errors.As(ahpErr, &tooInconsistent) {
+			return &fileError{fmt.Sprintf("%s: %v", *matrix, ahpErr)}
+		}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", " ")
 		if err := enc.Encode(res); err != nil {
@@ -268,6 +281,7 @@ func cmdWeights(args []string, stdout io.Writer) error {
 		fs := flag.NewFlagSet("weights entropy", flag.ContinueOnError)
 		dataPath := fs.String("data", "", "data CSV: a unit column (uCode or unit) and one numeric column per criterion")
 		variant := fs.String("variant", scoring.EntropyClassic, "classic (raw column shares) or minmax (textbook 熵权法: min-max first)")
+		cost := fs.String("cost", "", "with --variant minmax: comma-separated columns where lower is better")
 		if err := parseFlags(fs, args[1:], stdout, nil); err != nil {
 			return helpOK(err)
 		}
@@ -281,14 +295,37 @@ func cmdWeights(args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
+		dirs := make([]int, len(t.Columns))
+		for j := range dirs {
+			dirs[j] = 1
+		}
+		for _, c := range strings.Split(*cost, ",") {
+			if c = strings.TrimSpace(c); c == "" {
+				continue
+			}
+			j := slices.Index(t.Columns, c)
+			if j < 0 {
+				return &usageError{fmt.Sprintf("weights entropy: --cost %q: no such column", c)}
+			}
+			if *variant != scoring.EntropyMinMax {
+				return &usageError{"weights entropy: --cost needs --variant minmax (classic uses raw shares, which have no direction)"}
+			}
+			dirs[j] = -1
+		}
 		x := make([][]float64, len(t.Units))
 		for i := range x {
 			x[i] = make([]float64, len(t.Columns))
-			for j := range t.Columns {
-				x[i][j] = t.Values[j][i]
+		}
+		for j, c := range t.Columns {
+			col, err := t.NumericColumn(c)
+			if err != nil {
+				return &fileError{fmt.Sprintf("%s: %v", *dataPath, err)}
+			}
+			for i := range x {
+				x[i][j] = col[i]
 			}
 		}
-		w, err := scoring.EntropyWeights(x, nil, *variant)
+		w, err := scoring.EntropyWeights(x, dirs, *variant)
 		if err != nil {
 			return &fileError{fmt.Sprintf("%s: %v", *dataPath, err)}
 		}

@@ -107,8 +107,9 @@ root:
 	if len(res.Units) != 3 || res.Units[1].Rank != 1 || res.Units[1].Level == "" || res.Units[1].RankMedian == nil {
 		t.Fatalf("%+v", res.Units)
 	}
-	// z lacks B: one of two indicators is below the 2/3 rule, so no score.
-	if res.Units[2].Score != nil || res.Units[2].Rank != 0 {
+	// z lacks B: one of two indicators is below the 2/3 rule, so no score,
+	// and the output says why.
+	if res.Units[2].Score != nil || res.Units[2].Rank != 0 || !strings.Contains(out, `"insufficient_data": true`) {
 		t.Fatalf("z: %+v", res.Units[2])
 	}
 }
@@ -130,6 +131,7 @@ func TestScoreBadInput(t *testing.T) {
 		{[]string{"score", "--framework", "default", "--data", data, "--normalise", "cubic"}, "--normalise"},
 		{[]string{"weights", "ahp", "--matrix", data}, "d.csv"},
 		{[]string{"weights", "entropy"}, "--data is required"},
+		{[]string{"score", "--framework", "default", "--data", data, "--leave-one-out"}, "--format json"},
 	}
 	for _, c := range cases {
 		_, err := runCmd(t, "", noEnv, c.args...)
@@ -178,6 +180,46 @@ func TestWeightsCommands(t *testing.T) {
 	json.Unmarshal([]byte(out), &ent)
 	if ent.Weights[0].Weight != 1 || ent.Weights[1].Weight != 0 {
 		t.Fatalf("a constant column should get weight 0: %+v", ent.Weights)
+	}
+	// Cost columns under the textbook variant; text cells are refused.
+	if _, err := runCmd(t, "", noEnv, "weights", "entropy", "--data", data, "--variant", "minmax", "--cost", "c1"); err != nil {
+		t.Fatalf("--cost: %v", err)
+	}
+	if _, err := runCmd(t, "", noEnv, "weights", "entropy", "--data", data, "--cost", "c1"); exitCode(err) != 2 {
+		t.Fatalf("--cost with classic: %v", err)
+	}
+	text := filepath.Join(dir, "t.csv")
+	os.WriteFile(text, []byte("unit,c1\na,1\nb,x\n"), 0o600)
+	if _, err := runCmd(t, "", noEnv, "weights", "entropy", "--data", text); err == nil || !strings.Contains(err.Error(), `row 3, column "c1"`) {
+		t.Fatalf("text cell: %v", err)
+	}
+	// A matrix larger than the RI table: a clear error, no half JSON.
+	var big strings.Builder
+	for i := 0; i < 11; i++ {
+		for j := 0; j < 11; j++ {
+			if j > 0 {
+				big.WriteString(",")
+			}
+			if i == 0 {
+				big.WriteString("n" + strconv.Itoa(j))
+			} else {
+				big.WriteString("1")
+			}
+		}
+		big.WriteString("\n")
+	}
+	for j := 0; j < 11; j++ {
+		if j > 0 {
+			big.WriteString(",")
+		}
+		big.WriteString("1")
+	}
+	big.WriteString("\n")
+	bigPath := filepath.Join(dir, "big.csv")
+	os.WriteFile(bigPath, []byte(big.String()), 0o600)
+	out, err = runCmd(t, "", noEnv, "weights", "ahp", "--matrix", bigPath, "--ri", "dd1991")
+	if exitCode(err) != 2 || out != "" {
+		t.Fatalf("11 items with dd1991: %v (exit %d) %q", err, exitCode(err), out)
 	}
 }
 
