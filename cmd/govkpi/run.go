@@ -48,6 +48,7 @@ Commands:
   backup    write a consistent copy of a live SQLite database
   score     score a data CSV with a framework, without a server
   weights   compute weights: weights ahp (pairwise matrix) | weights entropy (data)
+  instrument check a questionnaire file: instrument check FILE (.yaml or XLSForm .xlsx)
   version   print the version
   help      print this help
 
@@ -83,6 +84,8 @@ func runIO(ctx context.Context, args []string, getenv func(string) string, stdin
 		return cmdScore(rest, stdout)
 	case "weights":
 		return cmdWeights(rest, stdout)
+	case "instrument":
+		return cmdInstrument(rest, stdout)
 	case "version", "-version", "--version":
 		fmt.Fprintf(stdout, "govkpi %s\n", version)
 		return nil
