@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/gorilla/mux"
+
+	"govkpi/survey/instrument"
 )
 
 // expectedPolicy is the reviewed list of who may use each route. A new route
@@ -21,6 +23,7 @@ var expectedPolicy = map[string]string{
 	"department.import": "admin", "department.template": "admin",
 	"accounts": "admin", "account.new": "admin", "account.create": "admin", "account.disabled": "admin",
 	"account.reset": "admin", "account.reset.post": "admin", "audit": "admin",
+	"instruments": "admin", "instrument.upload": "admin", "instrument": "admin", "instrument.publish": "admin",
 }
 
 func policyName(p Policy) string {
@@ -102,7 +105,12 @@ func TestRoleRouteMatrix(t *testing.T) {
 	ctx := context.Background()
 	dept, _ := app.db.FindDepartmentByCode(ctx, "LJ-GA")
 	acct, _ := app.db.FindAccountByUsername(ctx, "official2")
-	ids := map[string]string{"department": itoa(dept.ID), "account": itoa(acct.ID)}
+	defaults, _ := instrument.DefaultInstruments()
+	inst, err := app.db.ImportInstrument(ctx, defaults["citizen"], "yaml", "citizen.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{"department": itoa(dept.ID), "account": itoa(acct.ID), "instrument": itoa(inst.ID)}
 	roles := []string{"anonymous", "admin", "evaluator", "official"}
 	for _, rt := range walkRoutes(t, app.srv) {
 		path := rt.path
@@ -110,6 +118,9 @@ func TestRoleRouteMatrix(t *testing.T) {
 			kind := "department"
 			if strings.HasPrefix(path, "/admin/accounts") {
 				kind = "account"
+			}
+			if strings.HasPrefix(path, "/admin/instruments") {
+				kind = "instrument"
 			}
 			path = path[:strings.Index(path, "{id")] + ids[kind] + path[strings.Index(path, "}")+1:]
 		}

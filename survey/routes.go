@@ -47,5 +47,11 @@ func (s *Server) routes() {
 	s.Route("account.reset", "/admin/accounts/{id:[0-9]+}/password", admin, s.handleAccountResetForm, get)
 	s.Route("account.reset.post", "/admin/accounts/{id:[0-9]+}/password", admin, s.handleAccountReset, post)
 
+	s.Route("instruments", "/admin/instruments", admin, s.handleInstruments, get)
+	s.Route("instrument.upload", "/admin/instruments",
+		Policy{Roles: []Role{RoleAdmin}, MaxBody: importBodyLimit}, s.handleInstrumentUpload, post)
+	s.Route("instrument", "/admin/instruments/{id:[0-9]+}", admin, s.handleInstrument, get)
+	s.Route("instrument.publish", "/admin/instruments/{id:[0-9]+}/publish", admin, s.handleInstrumentPublish, post)
+
 	s.Route("audit", "/admin/audit", admin, s.handleAudit, get)
 }

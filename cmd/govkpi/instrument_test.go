@@ -31,6 +31,19 @@ func TestInstrumentCheck(t *testing.T) {
 	if _, err := runCmd(t, "", noEnv, "instrument", "check", "/no/such/file.yaml"); exitCode(err) != 2 {
 		t.Fatalf("missing file: %v", err)
 	}
+	// import stores a draft; a published version cannot be imported again.
+	db := filepath.Join(t.TempDir(), "i.db")
+	sa := filepath.Join("..", "..", "survey", "instrument", "questionnaires", "citizen.yaml")
+	out, err = runCmd(t, "", noEnv, "instrument", "import", "--db", db, sa)
+	if err != nil || !strings.Contains(out, "stored as draft 1") {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	if out, err = runCmd(t, "", noEnv, "instrument", "import", "--db", db, sa); err != nil || !strings.Contains(out, "stored as draft 1") {
+		t.Fatalf("re-import of a draft: %v\n%s", err, out)
+	}
+	if _, err := runCmd(t, "", noEnv, "instrument", "import", "--db", db); exitCode(err) != 2 {
+		t.Fatalf("import without a file: %v", err)
+	}
 	xls := filepath.Join(t.TempDir(), "old.xls")
 	os.WriteFile(xls, []byte{0xD0, 0xCF, 0x11, 0xE0}, 0o600)
 	if out, err := runCmd(t, "", noEnv, "instrument", "check", xls); exitCode(err) != 1 || !strings.Contains(out, ".xlsx") {

@@ -48,7 +48,7 @@ Commands:
   backup    write a consistent copy of a live SQLite database
   score     score a data CSV with a framework, without a server
   weights   compute weights: weights ahp (pairwise matrix) | weights entropy (data)
-  instrument check a questionnaire file: instrument check FILE (.yaml or XLSForm .xlsx)
+  instrument check or store a questionnaire: instrument check|import FILE (.yaml or XLSForm .xlsx)
   version   print the version
   help      print this help
 
@@ -85,7 +85,7 @@ func runIO(ctx context.Context, args []string, getenv func(string) string, stdin
 	case "weights":
 		return cmdWeights(rest, stdout)
 	case "instrument":
-		return cmdInstrument(rest, stdout)
+		return cmdInstrument(ctx, rest, getenv, stdout)
 	case "version", "-version", "--version":
 		fmt.Fprintf(stdout, "govkpi %s\n", version)
 		return nil
@@ -98,8 +98,9 @@ func runIO(ctx context.Context, args []string, getenv func(string) string, stdin
 }
 
 // parseFlags parses and turns flag errors into usage errors; -h prints the
-// usage and returns errHelp.
-func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer, envErrs []error) error {
+// usage and returns errHelp. Arguments after the flags are refused, or
+// stored in positional when it is given.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer, envErrs []error, positional ...*[]string) error {
 	fs.SetOutput(stdout)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -107,7 +108,9 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer, envErrs []err
 		}
 		return &usageError{err.Error()}
 	}
-	if fs.NArg() > 0 {
+	if len(positional) > 0 {
+		*positional[0] = fs.Args()
+	} else if fs.NArg() > 0 {
 		return &usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
 	}
 	if len(envErrs) > 0 {
@@ -204,14 +207,15 @@ func helpOK(err error) error {
 }
 
 // dbFlags parses the commands that need only --db (and their own flags).
-func dbFlags(name string, args []string, getenv func(string) string, stdout io.Writer, extra func(*flag.FlagSet)) (Config, error) {
+// Positional arguments are refused unless positional is given to hold them.
+func dbFlags(name string, args []string, getenv func(string) string, stdout io.Writer, extra func(*flag.FlagSet), positional ...*[]string) (Config, error) {
 	cfg := defaultConfig("./govkpi.db")
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	envErrs := bindConfig(fs, &cfg, getenv, "db")
 	if extra != nil {
 		extra(fs)
 	}
-	if err := parseFlags(fs, args, stdout, envErrs); err != nil {
+	if err := parseFlags(fs, args, stdout, envErrs, positional...); err != nil {
 		return cfg, err
 	}
 	if err := cfg.Validate(); err != nil {
