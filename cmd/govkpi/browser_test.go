@@ -629,6 +629,25 @@ func TestBrowserAdminPages(t *testing.T) {
 	problems.check(t, "audit page")
 	screenshot(t, ctx, "audit")
 
+	// Questionnaires: the demo's three defaults, and one opened.
+	open(t, ctx, base, "/admin/instruments")
+	if h := text(t, ctx, "main h1"); h != "问卷管理" {
+		t.Errorf("instruments heading = %q, want 问卷管理", h)
+	}
+	if rows := get(t, ctx, "count questionnaires", chromedp.Evaluate[int](`document.querySelectorAll("table.data tbody tr").length`)); rows != 3 {
+		t.Errorf("%d questionnaires listed, want the 3 defaults", rows)
+	}
+	pageFits(t, ctx, "questionnaires page")
+	problems.check(t, "questionnaires page")
+	screenshot(t, ctx, "instruments")
+	do(t, ctx, "open the self-assessment", chromedp.Click(chromedp.Search(`//a[code[text()="DGMI-SA"]]`)), chromedp.WaitVisible(chromedp.CSS("section.card")))
+	if body := text(t, ctx, "main"); !strings.Contains(body, "ma1_level") || !strings.Contains(body, "统一身份认证") {
+		t.Errorf("the self-assessment page lacks its maturity questions")
+	}
+	pageFits(t, ctx, "questionnaire page")
+	problems.check(t, "questionnaire page")
+	screenshot(t, ctx, "instrument")
+
 	// The departments page on a phone.
 	do(t, ctx, "emulate a phone",
 		chromedp.EmulateViewport(phoneWidth, phoneHeight, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait))

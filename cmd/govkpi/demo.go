@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"govkpi/survey"
+	"govkpi/survey/instrument"
 )
 
 //go:embed demodata/departments.csv
@@ -65,6 +66,13 @@ func seedDemo(ctx context.Context, db *survey.DB, path string) ([]string, error)
 			return nil, fmt.Errorf("import demo departments: %w", err)
 		}
 	}
+	if list, err := db.FindInstruments(ctx); err != nil {
+		return nil, err
+	} else if len(list) == 0 {
+		if err := seedQuestionnaires(ctx, db); err != nil {
+			return nil, err
+		}
+	}
 	lines := []string{"", "Demo sign-ins (演示账号), password / 密码: " + demoPassword}
 	for _, a := range demoAccounts {
 		_, err := db.FindAccountByUsername(ctx, a.username)
@@ -78,4 +86,26 @@ func seedDemo(ctx context.Context, db *survey.DB, path string) ([]string, error)
 		lines = append(lines, fmt.Sprintf("  %-10s %-9s %s", a.username, a.role, a.name))
 	}
 	return append(lines, ""), nil
+}
+
+// seedQuestionnaires stores the three default questionnaires and publishes
+// the self-assessment and the citizen questionnaire; the data report stays a
+// draft, so the demo shows both states.
+func seedQuestionnaires(ctx context.Context, db *survey.DB) error {
+	all, err := instrument.DefaultInstruments()
+	if err != nil {
+		return err
+	}
+	for _, name := range []string{"self_assessment", "data_report", "citizen"} {
+		st, err := db.ImportInstrument(ctx, all[name], "yaml", name+".yaml")
+		if err != nil {
+			return fmt.Errorf("demo questionnaire %s: %w", name, err)
+		}
+		if name != "data_report" {
+			if err := db.PublishInstrument(ctx, st.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
