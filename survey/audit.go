@@ -30,6 +30,9 @@ const (
 	AuditInstrumentImported  = "instrument.imported"
 	AuditInstrumentPublished = "instrument.published"
 	AuditInstrumentRefused   = "instrument.refused"
+	AuditCampaignCreated     = "campaign.created"
+	AuditCampaignStatus      = "campaign.status"
+	AuditCampaignAssigned    = "campaign.assigned"
 )
 
 // AuditEntry is one line of the audit log. Detail never holds passwords,

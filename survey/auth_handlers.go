@@ -178,13 +178,31 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 type homeData struct {
 	Departments int
 	Accounts    int
+	Campaigns   []Campaign   // admins and evaluators
+	Assignments []Assignment // an official's own department only
 }
 
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 	p := s.page(r, "title.home")
 	d := homeData{}
-	if a := CurrentAccount(r.Context()); a.Role == RoleAdmin {
-		var err error
+	a := CurrentAccount(r.Context())
+	var err error
+	switch a.Role {
+	case RoleOfficial:
+		// Only the account's own department: the query takes no id from the request.
+		if a.DepartmentID.Valid && CanSeeDepartment(a, a.DepartmentID.Int64) {
+			if d.Assignments, err = s.DB.FindAssignmentsForDepartment(r.Context(), a.DepartmentID.Int64); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+	case RoleAdmin, RoleEvaluator:
+		if d.Campaigns, err = s.DB.FindCampaigns(r.Context()); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if a.Role == RoleAdmin {
 		if _, d.Departments, err = s.DB.FindDepartments(r.Context(), DepartmentFilter{Limit: 1}); err != nil {
 			s.fail(w, r, err)
 			return

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -24,6 +25,8 @@ var expectedPolicy = map[string]string{
 	"accounts": "admin", "account.new": "admin", "account.create": "admin", "account.disabled": "admin",
 	"account.reset": "admin", "account.reset.post": "admin", "audit": "admin",
 	"instruments": "admin", "instrument.upload": "admin", "instrument": "admin", "instrument.publish": "admin",
+	"campaigns": "admin", "campaign.new": "admin", "campaign.create": "admin", "campaign": "admin",
+	"campaign.assign": "admin", "campaign.status": "admin", "campaign.missing": "admin",
 }
 
 func policyName(p Policy) string {
@@ -110,7 +113,16 @@ func TestRoleRouteMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := map[string]string{"department": itoa(dept.ID), "account": itoa(acct.ID), "instrument": itoa(inst.ID)}
+	if err := app.db.PublishInstrument(ctx, inst.ID); err != nil {
+		t.Fatal(err)
+	}
+	opens := time.Now().Add(-time.Hour)
+	camp, err := app.db.CreateCampaign(ctx, CampaignInput{Code: "C2026", NameZh: "2026年度考核", Period: "2026年度",
+		InstrumentID: inst.ID, OpensAt: opens, ClosesAt: opens.Add(30 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{"department": itoa(dept.ID), "account": itoa(acct.ID), "instrument": itoa(inst.ID), "campaign": itoa(camp.ID)}
 	roles := []string{"anonymous", "admin", "evaluator", "official"}
 	for _, rt := range walkRoutes(t, app.srv) {
 		path := rt.path
@@ -121,6 +133,9 @@ func TestRoleRouteMatrix(t *testing.T) {
 			}
 			if strings.HasPrefix(path, "/admin/instruments") {
 				kind = "instrument"
+			}
+			if strings.HasPrefix(path, "/admin/campaigns") {
+				kind = "campaign"
 			}
 			path = path[:strings.Index(path, "{id")] + ids[kind] + path[strings.Index(path, "}")+1:]
 		}
