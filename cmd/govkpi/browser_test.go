@@ -648,6 +648,16 @@ func TestBrowserAdminPages(t *testing.T) {
 	problems.check(t, "questionnaire page")
 	screenshot(t, ctx, "instrument")
 
+	// Campaigns: the demo's open self-assessment campaign and its progress.
+	open(t, ctx, base, "/admin/campaigns")
+	do(t, ctx, "open the campaign", chromedp.Click(chromedp.CSS(`table.data tbody tr a`)), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	if body := text(t, ctx, "main"); !strings.Contains(body, "未开始") {
+		t.Errorf("the campaign page shows no progress by state:\n%s", body)
+	}
+	pageFits(t, ctx, "campaign page")
+	problems.check(t, "campaign page")
+	screenshot(t, ctx, "campaign")
+
 	// The departments page on a phone.
 	do(t, ctx, "emulate a phone",
 		chromedp.EmulateViewport(phoneWidth, phoneHeight, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait))

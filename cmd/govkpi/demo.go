@@ -5,6 +5,7 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"time"
 
 	"govkpi/survey"
 	"govkpi/survey/instrument"
@@ -96,6 +97,7 @@ func seedQuestionnaires(ctx context.Context, db *survey.DB) error {
 	if err != nil {
 		return err
 	}
+	var selfAssessment int64
 	for _, name := range []string{"self_assessment", "data_report", "citizen"} {
 		st, err := db.ImportInstrument(ctx, all[name], "yaml", name+".yaml")
 		if err != nil {
@@ -106,6 +108,31 @@ func seedQuestionnaires(ctx context.Context, db *survey.DB) error {
 				return err
 			}
 		}
+		if name == "self_assessment" {
+			selfAssessment = st.ID
+		}
 	}
-	return nil
+	return seedCampaign(ctx, db, selfAssessment)
+}
+
+// seedCampaign opens the 2026 self-assessment campaign for every city
+// bureau and district office, due at the end of the year.
+func seedCampaign(ctx context.Context, db *survey.DB, instrumentID int64) error {
+	year := time.Now().Year()
+	c, err := db.CreateCampaign(ctx, survey.CampaignInput{
+		Code: fmt.Sprintf("SA-%d", year), NameZh: fmt.Sprintf("%d 年度部门数字化能力自评", year),
+		NameEn: fmt.Sprintf("%d department digital maturity self-assessment", year), Period: fmt.Sprintf("%d 年度", year),
+		InstrumentID: instrumentID, FrameworkVersion: "DGMI 2026.1",
+		OpensAt:  time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC),
+		ClosesAt: time.Date(year, 12, 31, 15, 59, 0, 0, time.UTC), // 23:59 in China
+	})
+	if err != nil {
+		return fmt.Errorf("demo campaign: %w", err)
+	}
+	for _, level := range []string{"city", "district"} {
+		if _, err := db.AssignDepartments(ctx, c.ID, survey.DepartmentSelection{Level: level}); err != nil {
+			return fmt.Errorf("demo campaign: %w", err)
+		}
+	}
+	return db.SetCampaignStatus(ctx, c.ID, "open")
 }
