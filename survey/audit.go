@@ -33,6 +33,8 @@ const (
 	AuditCampaignCreated     = "campaign.created"
 	AuditCampaignStatus      = "campaign.status"
 	AuditCampaignAssigned    = "campaign.assigned"
+	AuditDraftSaved          = "response.draft_saved"
+	AuditResponseSubmitted   = "response.submitted"
 )
 
 // AuditEntry is one line of the audit log. Detail never holds passwords,

@@ -334,6 +334,7 @@ type Assignment struct {
 	CampaignNameEn   string    `db:"campaign_name_en"`
 	CampaignPeriod   string    `db:"campaign_period"`
 	CampaignStatus   string    `db:"campaign_status"`
+	InstrumentID     int64     `db:"instrument_id"`
 	Overdue          bool      `db:"-"`
 }
 

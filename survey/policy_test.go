@@ -27,6 +27,7 @@ var expectedPolicy = map[string]string{
 	"instruments": "admin", "instrument.upload": "admin", "instrument": "admin", "instrument.publish": "admin",
 	"campaigns": "admin", "campaign.new": "admin", "campaign.create": "admin", "campaign": "admin",
 	"campaign.assign": "admin", "campaign.status": "admin", "campaign.missing": "admin",
+	"fill": "official", "fill.post": "official", "fill.receipt": "official",
 }
 
 func policyName(p Policy) string {
@@ -122,7 +123,18 @@ func TestRoleRouteMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := map[string]string{"department": itoa(dept.ID), "account": itoa(acct.ID), "instrument": itoa(inst.ID), "campaign": itoa(camp.ID)}
+	if _, err := app.db.AssignDepartments(ctx, camp.ID, DepartmentSelection{Codes: []string{"LJ-ZSJ"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.db.SetCampaignStatus(ctx, camp.ID, "open"); err != nil {
+		t.Fatal(err)
+	}
+	assigned, err := app.db.CampaignAssignments(ctx, camp.ID)
+	if err != nil || len(assigned) != 1 {
+		t.Fatalf("assignments: %v %v", assigned, err)
+	}
+	ids := map[string]string{"department": itoa(dept.ID), "account": itoa(acct.ID), "instrument": itoa(inst.ID), "campaign": itoa(camp.ID),
+		"assignment": itoa(assigned[0].ID)}
 	roles := []string{"anonymous", "admin", "evaluator", "official"}
 	for _, rt := range walkRoutes(t, app.srv) {
 		path := rt.path
@@ -136,6 +148,9 @@ func TestRoleRouteMatrix(t *testing.T) {
 			}
 			if strings.HasPrefix(path, "/admin/campaigns") {
 				kind = "campaign"
+			}
+			if strings.HasPrefix(path, "/fill/") {
+				kind = "assignment"
 			}
 			path = path[:strings.Index(path, "{id")] + ids[kind] + path[strings.Index(path, "}")+1:]
 		}

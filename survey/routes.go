@@ -28,6 +28,11 @@ func (s *Server) routes() {
 	s.Route("me.password", "/me/password", SignedIn, s.handleMyPassword, post)
 	s.Route("me.lang", "/me/lang", SignedIn, s.handleMyLang, post)
 
+	official := Only(RoleOfficial)
+	s.Route("fill", "/fill/{id:[0-9]+}", official, s.handleFill, get)
+	s.Route("fill.post", "/fill/{id:[0-9]+}", official, s.handleFillPost, post)
+	s.Route("fill.receipt", "/fill/{id:[0-9]+}/receipt", official, s.handleFillReceipt, get)
+
 	admin := Only(RoleAdmin)
 	s.Route("departments", "/admin/departments", admin, s.handleDepartments, get)
 	s.Route("department.new", "/admin/departments/new", admin, s.handleDepartmentNew, get)

@@ -523,6 +523,24 @@ func TestBrowserSignInOfficial(t *testing.T) {
 	problems.check(t, "sign-in and home page")
 	screenshot(t, ctx, "home-official")
 
+	// The assignment opens the self-assessment's first section; picking a
+	// level and going on saves the draft, and coming back shows it again.
+	navigating(t, ctx, "open the assignment", chromedp.Click(chromedp.CSS(`main a[href^="/fill/"]`)))
+	fillPath := pathOnly(currentPath(t, ctx))
+	if !strings.HasPrefix(fillPath, "/fill/") || !strings.Contains(text(t, ctx, "main"), "以人民为中心") {
+		t.Fatalf("the assignment link led to %s", fillPath)
+	}
+	pageFits(t, ctx, "fill page")
+	problems.check(t, "fill page")
+	screenshot(t, ctx, "fill")
+	do(t, ctx, "choose level 2", chromedp.Click(chromedp.CSS(`input[name="ma1_level"][value="2"]`)))
+	navigating(t, ctx, "save the draft", chromedp.Click(chromedp.CSS(`main form button[name="action"][value="save"]`)))
+	open(t, ctx, base, fillPath)
+	if checked := get(t, ctx, "read the saved level", chromedp.Evaluate[bool](
+		`document.querySelector('input[name="ma1_level"][value="2"]').checked`)); !checked {
+		t.Error("the saved answer is not shown after a reload")
+	}
+
 	// Sign out with the header's button.
 	navigating(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`header form[action="/logout"] button[type="submit"]`)))
 	if p := pathOnly(currentPath(t, ctx)); p != "/login" {
