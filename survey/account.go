@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -88,9 +87,7 @@ func (in *AccountInput) Validate() FieldErrors {
 	if !usernamePattern.MatchString(in.Username) {
 		fe.Add("username", "err.username_format")
 	}
-	if utf8.RuneCountInString(in.DisplayName) > 64 || !cleanText(in.DisplayName) {
-		fe.Add("display_name", "err.text_invalid")
-	}
+	fe.text("display_name", in.DisplayName, 64, false)
 	if !in.Role.Valid() {
 		fe.Add("role", "err.role")
 	}

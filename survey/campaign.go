@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -87,33 +86,12 @@ func (in *CampaignInput) Normalize() {
 // Validate checks the fields that need no database; keys are catalogue keys.
 func (in *CampaignInput) Validate() FieldErrors {
 	fe := FieldErrors{}
-	switch {
-	case in.Code == "":
-		fe.Add("code", "err.required")
-	case !codePattern.MatchString(in.Code):
-		fe.Add("code", "err.code_format")
-	}
-	switch {
-	case in.NameZh == "":
-		fe.Add("name_zh", "err.required")
-	case utf8.RuneCountInString(in.NameZh) > 100 || !cleanText(in.NameZh):
-		fe.Add("name_zh", "err.text_invalid")
-	}
-	if utf8.RuneCountInString(in.NameEn) > 200 || !cleanText(in.NameEn) {
-		fe.Add("name_en", "err.text_invalid")
-	}
-	switch {
-	case in.Period == "":
-		fe.Add("period", "err.required")
-	case utf8.RuneCountInString(in.Period) > 32 || !cleanText(in.Period):
-		fe.Add("period", "err.text_invalid")
-	}
+	fe.codeAndNames(in.Code, in.NameZh, in.NameEn)
+	fe.text("period", in.Period, 32, true)
 	if in.InstrumentID <= 0 {
 		fe.Add("instrument_id", "err.required")
 	}
-	if utf8.RuneCountInString(in.FrameworkVersion) > 32 || !cleanText(in.FrameworkVersion) {
-		fe.Add("framework_version", "err.text_invalid")
-	}
+	fe.text("framework_version", in.FrameworkVersion, 32, false)
 	if in.OpensAt.IsZero() {
 		fe.Add("opens_at", "err.required")
 	}
@@ -193,17 +171,9 @@ func (db *DB) SetCampaignStatus(ctx context.Context, id int64, status string) er
 		return Errorf(EInvalid, "err.campaign_status")
 	}
 	return db.inTx(ctx, func(tx *sqlx.Tx) error {
-		var cur struct {
-			Code     string    `db:"code"`
-			Status   string    `db:"status"`
-			ClosesAt time.Time `db:"closes_at"`
-		}
-		err := db.write(ctx, tx, "campaign-status-of").GetContext(ctx, &cur, id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return Errorf(ENotFound, "err.not_found")
-		}
+		cur, err := db.campaignState(ctx, tx, id)
 		if err != nil {
-			return fmt.Errorf("find campaign %d: %w", id, err)
+			return err
 		}
 		if !slices.Contains(campaignTransitions[cur.Status], status) {
 			return Errorf(EConflict, "err.campaign_transition")
@@ -251,17 +221,9 @@ func (db *DB) AssignDepartments(ctx context.Context, campaignID int64, sel Depar
 	}
 	added := 0
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
-		var cur struct {
-			Code     string    `db:"code"`
-			Status   string    `db:"status"`
-			ClosesAt time.Time `db:"closes_at"`
-		}
-		err := db.write(ctx, tx, "campaign-status-of").GetContext(ctx, &cur, campaignID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return Errorf(ENotFound, "err.not_found")
-		}
+		cur, err := db.campaignState(ctx, tx, campaignID)
 		if err != nil {
-			return fmt.Errorf("find campaign %d: %w", campaignID, err)
+			return err
 		}
 		if cur.Status != "draft" && cur.Status != "open" {
 			return Errorf(EConflict, "err.campaign_not_assignable")
@@ -449,4 +411,24 @@ func (db *DB) FindAssignmentsForDepartment(ctx context.Context, deptID int64) ([
 		out[i].Overdue = out[i].overdue(out[i].CampaignStatus, now)
 	}
 	return out, nil
+}
+
+// campaignState is what a campaign write checks first: its status (the row
+// is locked on PostgreSQL until the transaction ends).
+type campaignState struct {
+	Code     string    `db:"code"`
+	Status   string    `db:"status"`
+	ClosesAt time.Time `db:"closes_at"`
+}
+
+func (db *DB) campaignState(ctx context.Context, tx *sqlx.Tx, id int64) (campaignState, error) {
+	var cur campaignState
+	err := db.write(ctx, tx, "campaign-status-of").GetContext(ctx, &cur, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return cur, Errorf(ENotFound, "err.not_found")
+	}
+	if err != nil {
+		return cur, fmt.Errorf("find campaign %d: %w", id, err)
+	}
+	return cur, nil
 }

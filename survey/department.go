@@ -86,31 +86,40 @@ func (in *DepartmentInput) Normalize() {
 // Validate checks the fields that need no database; keys are catalogue keys.
 func (in *DepartmentInput) Validate() FieldErrors {
 	fe := FieldErrors{}
-	switch {
-	case in.Code == "":
-		fe.Add("code", "err.required")
-	case !codePattern.MatchString(in.Code):
-		fe.Add("code", "err.code_format")
-	}
-	switch {
-	case in.NameZh == "":
-		fe.Add("name_zh", "err.required")
-	case utf8.RuneCountInString(in.NameZh) > 100 || !cleanText(in.NameZh):
-		fe.Add("name_zh", "err.text_invalid")
-	}
-	if utf8.RuneCountInString(in.NameEn) > 200 || !cleanText(in.NameEn) {
-		fe.Add("name_en", "err.text_invalid")
-	}
+	fe.codeAndNames(in.Code, in.NameZh, in.NameEn)
 	if levelRank(in.Level) < 0 {
 		fe.Add("level", "err.level")
 	}
 	if in.ParentCode != "" && in.ParentCode == in.Code {
 		fe.Add("parent_code", "err.parent_self")
 	}
-	if utf8.RuneCountInString(in.Category) > 32 || !cleanText(in.Category) {
-		fe.Add("category", "err.text_invalid")
-	}
+	fe.text("category", in.Category, 32, false)
 	return fe
+}
+
+// codeAndNames checks the code and bilingual names that departments and
+// campaigns share: a required code, a required Chinese name of at most 100
+// characters and an optional English name of at most 200.
+func (fe FieldErrors) codeAndNames(code, nameZh, nameEn string) {
+	switch {
+	case code == "":
+		fe.Add("code", "err.required")
+	case !codePattern.MatchString(code):
+		fe.Add("code", "err.code_format")
+	}
+	fe.text("name_zh", nameZh, 100, true)
+	fe.text("name_en", nameEn, 200, false)
+}
+
+// text checks a one-line text field: present when required, at most max
+// characters, valid UTF-8 without control characters.
+func (fe FieldErrors) text(field, s string, max int, required bool) {
+	switch {
+	case s == "" && required:
+		fe.Add(field, "err.required")
+	case utf8.RuneCountInString(s) > max || !cleanText(s):
+		fe.Add(field, "err.text_invalid")
+	}
 }
 
 // cleanText refuses invalid UTF-8 and control characters in one-line text.
