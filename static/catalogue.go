@@ -16,21 +16,35 @@ type Catalogue struct {
 	msgs map[string]map[string]string
 }
 
-// NewCatalogue loads the embedded i18n/*.json files. It fails when a language
-// lacks a key another has, so a missing translation stops the build's tests
-// and the boot.
+// NewCatalogue loads the embedded catalogue: every i18n/<lang>/*.json file,
+// one per area of the interface, merged. A key defined twice fails, and so
+// does a language lacking a key another has, so a missing translation stops
+// the build's tests and the boot.
 func NewCatalogue() (*Catalogue, error) {
 	c := &Catalogue{msgs: map[string]map[string]string{}}
 	for _, lang := range Languages {
-		b, err := fs.ReadFile(catalogueFS, path.Join("i18n", lang+".json"))
-		if err != nil {
-			return nil, fmt.Errorf("catalogue %s: %w", lang, err)
+		files, err := fs.Glob(catalogueFS, path.Join("i18n", lang, "*.json"))
+		if err != nil || len(files) == 0 {
+			return nil, fmt.Errorf("catalogue %s: no message files", lang)
 		}
-		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("catalogue %s: %w", lang, err)
+		all := map[string]string{}
+		for _, f := range files {
+			b, err := fs.ReadFile(catalogueFS, f)
+			if err != nil {
+				return nil, fmt.Errorf("catalogue %s: %w", f, err)
+			}
+			m := map[string]string{}
+			if err := json.Unmarshal(b, &m); err != nil {
+				return nil, fmt.Errorf("catalogue %s: %w", f, err)
+			}
+			for k, v := range m {
+				if _, dup := all[k]; dup {
+					return nil, fmt.Errorf("catalogue %s: %q is defined twice", f, k)
+				}
+				all[k] = v
+			}
 		}
-		c.msgs[lang] = m
+		c.msgs[lang] = all
 	}
 	for _, a := range Languages {
 		for _, b := range Languages {

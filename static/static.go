@@ -20,7 +20,7 @@ var assetFS embed.FS
 //go:embed templates/*.html
 var templateFS embed.FS
 
-//go:embed i18n/*.json
+//go:embed i18n
 var catalogueFS embed.FS
 
 // Assets serves the embedded files under /static/<version>/…, where version

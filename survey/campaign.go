@@ -46,9 +46,12 @@ type Campaign struct {
 	OpensAt           time.Time `db:"opens_at"`
 	ClosesAt          time.Time `db:"closes_at"`
 	Status            string    `db:"status"`
-	Assigned          int       `db:"assigned"`
-	CreatedAt         time.Time `db:"created_at"`
-	UpdatedAt         time.Time `db:"updated_at"`
+	// ScoreUnapproved makes submitted responses feed scoring before they
+	// are approved; by default only approved ones do.
+	ScoreUnapproved bool      `db:"score_unapproved"`
+	Assigned        int       `db:"assigned"`
+	CreatedAt       time.Time `db:"created_at"`
+	UpdatedAt       time.Time `db:"updated_at"`
 }
 
 // Name returns the campaign's name in lang, falling back to Chinese.
@@ -72,6 +75,7 @@ type CampaignInput struct {
 	FrameworkVersion string
 	OpensAt          time.Time
 	ClosesAt         time.Time
+	ScoreUnapproved  bool
 }
 
 // Normalize trims the input and upper-cases the code.
@@ -126,7 +130,7 @@ func (db *DB) CreateCampaign(ctx context.Context, in CampaignInput) (*Campaign, 
 		}
 		now := time.Now().UTC()
 		err = db.write(ctx, tx, "campaign-insert").GetContext(ctx, &id, in.Code, in.NameZh, in.NameEn, in.Period,
-			in.InstrumentID, in.FrameworkVersion, in.OpensAt.UTC(), in.ClosesAt.UTC(), now, now)
+			in.InstrumentID, in.FrameworkVersion, in.OpensAt.UTC(), in.ClosesAt.UTC(), in.ScoreUnapproved, now, now)
 		if err != nil {
 			if isUniqueViolation(err) {
 				return &Error{Code: EConflict, Key: "err.form_invalid", Fields: FieldErrors{"code": "err.code_taken"}}

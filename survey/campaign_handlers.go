@@ -69,11 +69,11 @@ func (s *Server) handleCampaignNew(w http.ResponseWriter, r *http.Request) {
 // do not parse are reported as field errors beside the store's own checks.
 func (s *Server) campaignInput(r *http.Request) (CampaignInput, map[string]string, FieldErrors) {
 	form := map[string]string{}
-	for _, k := range []string{"code", "name_zh", "name_en", "period", "instrument_id", "framework_version", "opens_at", "closes_at"} {
+	for _, k := range []string{"code", "name_zh", "name_en", "period", "instrument_id", "framework_version", "opens_at", "closes_at", "score_unapproved"} {
 		form[k] = r.PostFormValue(k)
 	}
 	in := CampaignInput{Code: form["code"], NameZh: form["name_zh"], NameEn: form["name_en"],
-		Period: form["period"], FrameworkVersion: form["framework_version"]}
+		Period: form["period"], FrameworkVersion: form["framework_version"], ScoreUnapproved: form["score_unapproved"] == "1"}
 	fe := FieldErrors{}
 	if v := form["instrument_id"]; v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)

@@ -1,6 +1,6 @@
 -- name: campaigns-find
 SELECT c.id, c.code, c.name_zh, c.name_en, c.period, c.instrument_id, c.framework_version,
-       c.opens_at, c.closes_at, c.status, c.created_at, c.updated_at,
+       c.opens_at, c.closes_at, c.status, c.score_unapproved, c.created_at, c.updated_at,
        i.code AS instrument_code, i.version AS instrument_version,
        (SELECT COUNT(*) FROM assignments a WHERE a.campaign_id = c.id) AS assigned
 FROM campaigns c JOIN instruments i ON i.id = c.instrument_id
@@ -9,15 +9,15 @@ LIMIT ?
 
 -- name: campaign-by-id
 SELECT c.id, c.code, c.name_zh, c.name_en, c.period, c.instrument_id, c.framework_version,
-       c.opens_at, c.closes_at, c.status, c.created_at, c.updated_at,
+       c.opens_at, c.closes_at, c.status, c.score_unapproved, c.created_at, c.updated_at,
        i.code AS instrument_code, i.version AS instrument_version,
        (SELECT COUNT(*) FROM assignments a WHERE a.campaign_id = c.id) AS assigned
 FROM campaigns c JOIN instruments i ON i.id = c.instrument_id
 WHERE c.id = ?
 
 -- name: campaign-insert
-INSERT INTO campaigns (code, name_zh, name_en, period, instrument_id, framework_version, opens_at, closes_at, status, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?)
+INSERT INTO campaigns (code, name_zh, name_en, period, instrument_id, framework_version, opens_at, closes_at, score_unapproved, status, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?)
 RETURNING id
 
 -- name: campaign-status-of
