@@ -27,7 +27,9 @@ var expectedPolicy = map[string]string{
 	"instruments": "admin", "instrument.upload": "admin", "instrument": "admin", "instrument.publish": "admin",
 	"campaigns": "admin", "campaign.new": "admin", "campaign.create": "admin", "campaign": "admin",
 	"campaign.assign": "admin", "campaign.status": "admin", "campaign.missing": "admin",
-	"fill": "official", "fill.post": "official", "fill.receipt": "official",
+	"campaign.responses.csv": "admin,evaluator", "campaign.responses.xlsx": "admin,evaluator",
+	"review": "admin,evaluator", "review.decide": "admin",
+	"fill": "official", "fill.post": "official", "fill.receipt": "official", "fill.autosave": "official",
 }
 
 func policyName(p Policy) string {
@@ -149,7 +151,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 			if strings.HasPrefix(path, "/admin/campaigns") {
 				kind = "campaign"
 			}
-			if strings.HasPrefix(path, "/fill/") {
+			if strings.HasPrefix(path, "/fill/") || strings.HasPrefix(path, "/admin/assignments") {
 				kind = "assignment"
 			}
 			path = path[:strings.Index(path, "{id")] + ids[kind] + path[strings.Index(path, "}")+1:]

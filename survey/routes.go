@@ -32,6 +32,7 @@ func (s *Server) routes() {
 	s.Route("fill", "/fill/{id:[0-9]+}", official, s.handleFill, get)
 	s.Route("fill.post", "/fill/{id:[0-9]+}", official, s.handleFillPost, post)
 	s.Route("fill.receipt", "/fill/{id:[0-9]+}/receipt", official, s.handleFillReceipt, get)
+	s.Route("fill.autosave", "/fill/{id:[0-9]+}/autosave", official, s.handleFillAutosave, post)
 
 	admin := Only(RoleAdmin)
 	s.Route("departments", "/admin/departments", admin, s.handleDepartments, get)
@@ -65,6 +66,12 @@ func (s *Server) routes() {
 	s.Route("campaign.assign", "/admin/campaigns/{id:[0-9]+}/assign", admin, s.handleCampaignAssign, post)
 	s.Route("campaign.status", "/admin/campaigns/{id:[0-9]+}/status", admin, s.handleCampaignStatus, post)
 	s.Route("campaign.missing", "/admin/campaigns/{id:[0-9]+}/missing.csv", admin, s.handleCampaignMissing, get)
+	readers := Only(RoleAdmin, RoleEvaluator)
+	s.Route("campaign.responses.csv", "/admin/campaigns/{id:[0-9]+}/responses.csv", readers, s.handleResponsesCSV, get)
+	s.Route("campaign.responses.xlsx", "/admin/campaigns/{id:[0-9]+}/responses.xlsx", readers, s.handleResponsesXLSX, get)
+
+	s.Route("review", "/admin/assignments/{id:[0-9]+}", readers, s.handleReview, get)
+	s.Route("review.decide", "/admin/assignments/{id:[0-9]+}/review", admin, s.handleReviewDecide, post)
 
 	s.Route("audit", "/admin/audit", admin, s.handleAudit, get)
 }
