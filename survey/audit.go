@@ -35,6 +35,10 @@ const (
 	AuditCampaignAssigned    = "campaign.assigned"
 	AuditDraftSaved          = "response.draft_saved"
 	AuditResponseSubmitted   = "response.submitted"
+	AuditResponseReturned    = "response.returned"
+	AuditResponseApproved    = "response.approved"
+	AuditResponseReopened    = "response.reopened"
+	AuditResponsesExported   = "response.exported"
 )
 
 // AuditEntry is one line of the audit log. Detail never holds passwords,

@@ -195,6 +195,15 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 				s.fail(w, r, err)
 				return
 			}
+			for i := range d.Assignments {
+				if d.Assignments[i].State != "returned" {
+					continue
+				}
+				if d.Assignments[i].Return, err = s.DB.LastReturn(r.Context(), d.Assignments[i].ID); err != nil {
+					s.fail(w, r, err)
+					return
+				}
+			}
 		}
 	case RoleAdmin, RoleEvaluator:
 		if d.Campaigns, err = s.DB.FindCampaigns(r.Context()); err != nil {

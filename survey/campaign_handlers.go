@@ -121,10 +121,14 @@ func (s *Server) handleCampaignCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 type campaignData struct {
-	Campaign   *Campaign
-	Progress   *CampaignProgress
-	Levels     []string
-	Categories []string
+	Campaign    *Campaign
+	Progress    *CampaignProgress
+	Levels      []string
+	Categories  []string
+	States      []string
+	State       string       // the state the assignment list is filtered on
+	Assignments []Assignment // one page of the list
+	Pager       Pager
 }
 
 // campaignPage renders the campaign's details and progress board, with the
@@ -159,7 +163,25 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, status int
 			}
 		}
 	}
-	p.Data = campaignData{Campaign: c, Progress: prog, Levels: Levels, Categories: cats}
+	all, cerr := s.DB.CampaignAssignments(r.Context(), id)
+	if cerr != nil {
+		s.fail(w, r, cerr)
+		return
+	}
+	state := r.URL.Query().Get("state")
+	if !contains(AssignmentStates, state) {
+		state = ""
+	}
+	var list []Assignment
+	for _, a := range all {
+		if state == "" || a.State == state {
+			list = append(list, a)
+		}
+	}
+	page := pageParam(r)
+	from := min((page-1)*listPageSize, len(list))
+	p.Data = campaignData{Campaign: c, Progress: prog, Levels: Levels, Categories: cats, States: AssignmentStates, State: state,
+		Assignments: list[from:min(from+listPageSize, len(list))], Pager: newPager(r, page, listPageSize, len(list))}
 	s.render(w, r, status, "campaign", p)
 }
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
-	"time"
 
 	"govkpi/survey"
 	"govkpi/survey/instrument"
@@ -67,13 +66,6 @@ func seedDemo(ctx context.Context, db *survey.DB, path string) ([]string, error)
 			return nil, fmt.Errorf("import demo departments: %w", err)
 		}
 	}
-	if list, err := db.FindInstruments(ctx); err != nil {
-		return nil, err
-	} else if len(list) == 0 {
-		if err := seedQuestionnaires(ctx, db); err != nil {
-			return nil, err
-		}
-	}
 	lines := []string{"", "Demo sign-ins (演示账号), password / 密码: " + demoPassword}
 	for _, a := range demoAccounts {
 		_, err := db.FindAccountByUsername(ctx, a.username)
@@ -85,6 +77,13 @@ func seedDemo(ctx context.Context, db *survey.DB, path string) ([]string, error)
 			return nil, fmt.Errorf("demo account %s: %w", a.username, err)
 		}
 		lines = append(lines, fmt.Sprintf("  %-10s %-9s %s", a.username, a.role, a.name))
+	}
+	if list, err := db.FindInstruments(ctx); err != nil {
+		return nil, err
+	} else if len(list) == 0 {
+		if err := seedQuestionnaires(ctx, db); err != nil {
+			return nil, err
+		}
 	}
 	return append(lines, ""), nil
 }
@@ -112,27 +111,5 @@ func seedQuestionnaires(ctx context.Context, db *survey.DB) error {
 			selfAssessment = st.ID
 		}
 	}
-	return seedCampaign(ctx, db, selfAssessment)
-}
-
-// seedCampaign opens the 2026 self-assessment campaign for every city
-// bureau and district office, due at the end of the year.
-func seedCampaign(ctx context.Context, db *survey.DB, instrumentID int64) error {
-	year := time.Now().Year()
-	c, err := db.CreateCampaign(ctx, survey.CampaignInput{
-		Code: fmt.Sprintf("SA-%d", year), NameZh: fmt.Sprintf("%d 年度部门数字化能力自评", year),
-		NameEn: fmt.Sprintf("%d department digital maturity self-assessment", year), Period: fmt.Sprintf("%d 年度", year),
-		InstrumentID: instrumentID, FrameworkVersion: "DGMI 2026.1",
-		OpensAt:  time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC),
-		ClosesAt: time.Date(year, 12, 31, 15, 59, 0, 0, time.UTC), // 23:59 in China
-	})
-	if err != nil {
-		return fmt.Errorf("demo campaign: %w", err)
-	}
-	for _, level := range []string{"city", "district"} {
-		if _, err := db.AssignDepartments(ctx, c.ID, survey.DepartmentSelection{Level: level}); err != nil {
-			return fmt.Errorf("demo campaign: %w", err)
-		}
-	}
-	return db.SetCampaignStatus(ctx, c.ID, "open")
+	return seedCampaigns(ctx, db, selfAssessment)
 }
