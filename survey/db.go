@@ -39,7 +39,8 @@ type DB struct {
 	R       *sqlx.DB // the read-only pool (SQLite) or the pool (PostgreSQL)
 	Pool    *pgxpool.Pool
 	q       *queries
-	path    string // SQLite file path
+	path    string   // SQLite file path
+	batch   *batcher // group commit of SQLite writes; nil on PostgreSQL
 }
 
 // IsPostgres reports whether dsn selects PostgreSQL.
@@ -115,6 +116,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if db.q, err = prepareQueries(ctx, db); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if db.Dialect == SQLite {
+		db.batch = startBatcher(db)
 	}
 	return db, nil
 }
@@ -258,6 +262,9 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 
 // Close releases every connection.
 func (db *DB) Close() error {
+	if db.batch != nil {
+		db.batch.stop()
+	}
 	if db.q != nil {
 		db.q.close()
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -40,13 +41,48 @@ func (s *StoredInstrument) Title(lang string) string {
 	return instrument.Text{Zh: s.TitleZh, En: s.TitleEn}.In(lang)
 }
 
-// Instrument decodes the stored definition.
+// Instrument decodes the stored definition. The result is shared: callers
+// must not change it.
 func (s *StoredInstrument) Instrument() (*instrument.Instrument, error) {
+	if in, ok := decodedInstruments.get(s.Definition); ok {
+		return in, nil
+	}
 	var in instrument.Instrument
 	if err := json.Unmarshal([]byte(s.Definition), &in); err != nil {
 		return nil, fmt.Errorf("instrument %d: %w", s.ID, err)
 	}
+	decodedInstruments.put(s.Definition, &in)
 	return &in, nil
+}
+
+// decodedInstruments keeps decoded questionnaires by their stored
+// definition, so a page view or a submit does not decode the same
+// questionnaire again: the result is a pure function of the text, and
+// callers only read it.
+var decodedInstruments = &instrumentCache{m: map[string]*instrument.Instrument{}}
+
+// maxCachedInstruments bounds the cache; when full it starts afresh.
+const maxCachedInstruments = 64
+
+type instrumentCache struct {
+	mu sync.RWMutex
+	m  map[string]*instrument.Instrument
+}
+
+func (c *instrumentCache) get(def string) (*instrument.Instrument, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	in, ok := c.m[def]
+	return in, ok
+}
+
+func (c *instrumentCache) put(def string, in *instrument.Instrument) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= maxCachedInstruments {
+		c.m = map[string]*instrument.Instrument{}
+	}
+	c.m[def] = in
 }
 
 // ParseInstrument reads a questionnaire file by its name: .yaml or .yml is

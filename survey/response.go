@@ -120,7 +120,7 @@ func (db *DB) SaveDraft(ctx context.Context, assignmentID int64, answers instrum
 		return 0, fmt.Errorf("encode draft: %w", err)
 	}
 	version := expectedVersion + 1
-	err = db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = db.inBatch(ctx, func(tx *sqlx.Tx) error {
 		state, code, err := db.lockAssignment(ctx, tx, assignmentID)
 		if err != nil {
 			return err
@@ -129,17 +129,8 @@ func (db *DB) SaveDraft(ctx context.Context, assignmentID int64, answers instrum
 			return Errorf(EConflict, "err.response_locked")
 		}
 		now := time.Now().UTC()
-		var res sql.Result
-		if expectedVersion == 0 {
-			res, err = db.write(ctx, tx, "draft-insert").ExecContext(ctx, assignmentID, string(body), now, actorID(ctx))
-		} else {
-			res, err = db.write(ctx, tx, "draft-update").ExecContext(ctx, string(body), now, actorID(ctx), assignmentID, expectedVersion)
-		}
-		if err != nil {
-			return fmt.Errorf("save draft of assignment %d: %w", assignmentID, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return Errorf(EConflict, "err.draft_stale")
+		if err := db.replaceDraft(ctx, tx, assignmentID, string(body), expectedVersion, now); err != nil {
+			return err
 		}
 		if state == "not_started" {
 			if _, err := db.write(ctx, tx, "assignment-set-state").ExecContext(ctx, "draft", now, assignmentID); err != nil {
@@ -152,6 +143,25 @@ func (db *DB) SaveDraft(ctx context.Context, assignmentID int64, answers instrum
 		return 0, err
 	}
 	return version, nil
+}
+
+// replaceDraft writes body as the draft that follows expectedVersion (0: the
+// first draft); EConflict "err.draft_stale" when someone saved in between.
+func (db *DB) replaceDraft(ctx context.Context, tx *sqlx.Tx, assignmentID int64, body string, expectedVersion int, now time.Time) error {
+	var res sql.Result
+	var err error
+	if expectedVersion == 0 {
+		res, err = db.write(ctx, tx, "draft-insert").ExecContext(ctx, assignmentID, body, now, actorID(ctx))
+	} else {
+		res, err = db.write(ctx, tx, "draft-update").ExecContext(ctx, body, now, actorID(ctx), assignmentID, expectedVersion)
+	}
+	if err != nil {
+		return fmt.Errorf("save draft of assignment %d: %w", assignmentID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return Errorf(EConflict, "err.draft_stale")
+	}
+	return nil
 }
 
 // errClientIDTaken marks a submit whose client id was stored meanwhile.
@@ -168,6 +178,20 @@ var errClientIDTaken = errors.New("client id taken")
 // campaign is not open. Callers must have checked CanChangeDepartment and
 // run the final checks.
 func (db *DB) SubmitResponse(ctx context.Context, assignmentID int64, clientID string, answers instrument.Answers) (*Response, error) {
+	return db.submit(ctx, assignmentID, clientID, answers, -1)
+}
+
+// SubmitDraft is SaveDraft and SubmitResponse in one write: the answers
+// replace the draft of expectedVersion and are submitted, or nothing is
+// stored. A repeated submit (the same clientID) finds its first receipt
+// whatever the version. Errors: those of both.
+func (db *DB) SubmitDraft(ctx context.Context, assignmentID int64, clientID string, answers instrument.Answers, expectedVersion int) (*Response, error) {
+	return db.submit(ctx, assignmentID, clientID, answers, max(expectedVersion, 0))
+}
+
+// submit stores a response; with draftVersion ≥ 0 it also replaces the
+// draft of that version with the answers.
+func (db *DB) submit(ctx context.Context, assignmentID int64, clientID string, answers instrument.Answers, draftVersion int) (*Response, error) {
 	if clientID == "" || len(clientID) > 64 || !cleanText(clientID) {
 		return nil, Errorf(EInvalid, "err.form_invalid")
 	}
@@ -179,7 +203,7 @@ func (db *DB) SubmitResponse(ctx context.Context, assignmentID int64, clientID s
 		return nil, fmt.Errorf("encode response: %w", err)
 	}
 	var out *Response
-	err = db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = db.inBatch(ctx, func(tx *sqlx.Tx) error {
 		state, code, err := db.lockAssignment(ctx, tx, assignmentID)
 		if err != nil {
 			return err
@@ -201,6 +225,11 @@ func (db *DB) SubmitResponse(ctx context.Context, assignmentID int64, clientID s
 			return Errorf(EConflict, "err.response_locked")
 		}
 		now := time.Now().UTC().Truncate(time.Microsecond)
+		if draftVersion >= 0 {
+			if err := db.replaceDraft(ctx, tx, assignmentID, string(body), draftVersion, now); err != nil {
+				return err
+			}
+		}
 		var id int64
 		if err := db.write(ctx, tx, "response-insert").GetContext(ctx, &id, assignmentID, clientID, string(body), now, actorID(ctx)); err != nil {
 			if isUniqueViolation(err) {
