@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -80,9 +79,8 @@ func (db *DB) eachCampaignResponse(ctx context.Context, campaignID int64, latest
 			out := &ExportedResponse{ID: held.ID, AssignmentID: a.ID, Version: version, Latest: latest, Receipt: held.Receipt,
 				DepartmentCode: a.DepartmentCode, DepartmentNameZh: a.DepartmentNameZh, State: a.State,
 				SubmittedAt: held.SubmittedAt, SubmittedBy: held.SubmittedBy}
-			clear(answers)
 			out.Answers = answers
-			if err := json.Unmarshal([]byte(held.Answers), &out.Answers); err != nil {
+			if err := decodeAnswers(held.Answers, answers); err != nil {
 				return fmt.Errorf("decode response %d: %w", held.ID, err)
 			}
 			return fn(out)

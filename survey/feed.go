@@ -2,7 +2,6 @@ package survey
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -135,8 +134,8 @@ func (db *DB) CampaignTable(ctx context.Context, campaignID int64, variables []s
 		d := FeedDepartment{Code: row.Code, State: row.State}
 		vals := nanRow(len(f.columns))
 		if countedState(row.State, c.ScoreUnapproved) && row.ResponseID != 0 {
-			var answers instrument.Answers
-			if err := json.Unmarshal([]byte(row.Answers), &answers); err != nil {
+			answers := instrument.Answers{}
+			if err := decodeAnswers(row.Answers, answers); err != nil {
 				return nil, nil, fmt.Errorf("decode response %d: %w", row.ResponseID, err)
 			}
 			d.Counted, d.ResponseID = true, row.ResponseID
