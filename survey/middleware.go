@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -217,7 +218,7 @@ func (s *Server) authorize(next http.Handler) http.Handler {
 		p, ok := s.policies[name]
 		acct := CurrentAccount(r.Context())
 		if !ok || !p.Admits(acct) {
-			if acct == nil && ok && r.Method == http.MethodGet {
+			if acct == nil && ok && r.Method == http.MethodGet && !wantsJSON(r) {
 				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
@@ -357,6 +358,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		key = "err.internal"
 		s.Log.Error("internal error", "request_id", RequestID(r.Context()), "path", r.URL.Path, "err", err)
 	}
+	if wantsJSON(r) {
+		writeJSON(w, status, jsonError{Error: key, Message: s.Cat.T(Lang(r.Context()), key), RequestID: RequestID(r.Context())})
+		return
+	}
 	p := s.page(r, "title.error")
 	p.Data = struct {
 		Status  int
@@ -366,6 +371,31 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.Log.Error("render error page", "request_id", RequestID(r.Context()), "err", rerr)
 		http.Error(w, http.StatusText(status), status)
 	}
+}
+
+// jsonError is the body of an error answered to a script.
+type jsonError struct {
+	Error     string `json:"error"` // catalogue key, e.g. "err.signin_required"
+	Message   string `json:"message"`
+	RequestID string `json:"request_id"`
+}
+
+// wantsJSON reports whether the request comes from a script that reads
+// JSON (it sends Accept: application/json): such a request gets its errors
+// as JSON and a missing session as a 401, never a sign-in page or redirect.
+func wantsJSON(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "application/json")
+}
+
+// writeJSON answers v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"err.internal"}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
 }
 
 // ErrorStatus maps an error code to its HTTP status.

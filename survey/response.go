@@ -107,8 +107,8 @@ func actorID(ctx context.Context) sql.NullInt64 {
 // new version. expectedVersion is the version the caller read (0 for no
 // draft yet); when someone saved in between, nothing is written and the
 // error is EConflict, so a later save never silently overwrites an earlier
-// one. A not-started assignment becomes a draft; a returned one stays
-// returned. Errors: ENotFound; EConflict also when the answers are
+// one. A not-started assignment becomes a draft (audited, unlike later
+// saves); a returned one stays returned. Errors: ENotFound; EConflict also when the answers are
 // submitted or approved, or the campaign is not open. Callers must have
 // checked CanChangeDepartment and validated the answers.
 func (db *DB) SaveDraft(ctx context.Context, assignmentID int64, answers instrument.Answers, expectedVersion int) (int, error) {
@@ -132,10 +132,13 @@ func (db *DB) SaveDraft(ctx context.Context, assignmentID int64, answers instrum
 		if err := db.replaceDraft(ctx, tx, assignmentID, string(body), expectedVersion, now); err != nil {
 			return err
 		}
-		if state == "not_started" {
-			if _, err := db.write(ctx, tx, "assignment-set-state").ExecContext(ctx, "draft", now, assignmentID); err != nil {
-				return fmt.Errorf("set assignment %d state: %w", assignmentID, err)
-			}
+		if state != "not_started" {
+			// Later saves (an autosave every few seconds) are not audited:
+			// the draft keeps who saved it last and when.
+			return nil
+		}
+		if _, err := db.write(ctx, tx, "assignment-set-state").ExecContext(ctx, "draft", now, assignmentID); err != nil {
+			return fmt.Errorf("set assignment %d state: %w", assignmentID, err)
 		}
 		return db.auditChange(ctx, tx, AuditDraftSaved, "assignment", itoa(assignmentID), fmt.Sprintf("%s version %d", code, version))
 	})

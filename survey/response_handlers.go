@@ -35,6 +35,10 @@ type fillQuestion struct {
 	DenError      string
 	Min, Max      string
 	Step          string
+	// Relevant is false for a question its relevance hides for now: it is
+	// drawn hidden and disabled (so it posts nothing), and fill.js shows it
+	// when an answer makes it apply.
+	Relevant bool
 }
 
 // Input returns the kind of control the template draws for the question.
@@ -60,6 +64,12 @@ type fillData struct {
 	ClientID                         string
 	Last                             bool
 	Problems                         bool // messages from the final check are shown
+	// Unsaved is set when the fields hold answers the server refused or did
+	// not store (a re-rendered POST), so fill.js keeps them in its mirror.
+	Unsaved bool
+	// Conflict lists, after a stale save, the answers of the section that
+	// differ between the saved draft and what this official typed.
+	Conflict []fillDiff
 }
 
 // Step is the 1-based number of the section, for the progress bar.
@@ -114,7 +124,7 @@ func formatBound(p *float64) string {
 
 // fillPage renders section sec with values and messages (by answer name).
 func (s *Server) fillPage(w http.ResponseWriter, r *http.Request, status int, fc *fillContext, sec int,
-	values instrument.Answers, msgs map[string]string, version int, flashKey string) {
+	values instrument.Answers, msgs map[string]string, version int, flashKey string, conflict []fillDiff) {
 	lang := Lang(r.Context())
 	inst := fc.inst
 	p := s.page(r, "title.fill")
@@ -122,20 +132,24 @@ func (s *Server) fillPage(w http.ResponseWriter, r *http.Request, status int, fc
 	section := inst.Sections[sec]
 	d := fillData{Assignment: fc.a, Title: inst.Title.In(lang), Section: sec, Sections: len(inst.Sections),
 		SectionTitle: section.Title.In(lang), SectionDescription: section.Description.In(lang),
-		Version: version, ClientID: r.PostFormValue("client_id"), Last: sec == len(inst.Sections)-1}
+		Version: version, ClientID: r.PostFormValue("client_id"), Last: sec == len(inst.Sections)-1,
+		Unsaved: r.Method == http.MethodPost, Conflict: conflict}
 	if d.ClientID == "" || len(d.ClientID) > 64 {
 		d.ClientID = newToken(16)
 	}
 	for _, q := range section.Questions {
-		if q == nil || !rel[q.Name] || q.Type == instrument.TypeCalculate {
+		if q == nil || q.Type == instrument.TypeCalculate {
 			continue
 		}
 		if q.Type == instrument.TypeHidden {
+			if !rel[q.Name] {
+				continue
+			}
 			d.Hidden = append(d.Hidden, fillRow{Name: q.Name, Value: values[q.Name]})
 			continue
 		}
 		fq := fillQuestion{Q: q, Label: q.Label.In(lang), Hint: q.Hint.In(lang), Value: values[q.Name], Error: msgs[q.Name],
-			Min: formatBound(q.Min), Max: formatBound(q.Max), Step: formatBound(q.Step)}
+			Min: formatBound(q.Min), Max: formatBound(q.Max), Step: formatBound(q.Step), Relevant: rel[q.Name]}
 		switch q.Type {
 		case instrument.TypeSingle:
 			for _, c := range q.FilterChoices(values) {
@@ -211,7 +225,7 @@ func (s *Server) handleFill(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("check") == "1" {
 		msgs = fc.inst.Check(fc.inst.Settle(d.Answers), Lang(r.Context()), true)
 	}
-	s.fillPage(w, r, http.StatusOK, fc, sectionIndex(r.URL.Query().Get("section"), fc.inst), d.Answers, msgs, d.Version, "")
+	s.fillPage(w, r, http.StatusOK, fc, sectionIndex(r.URL.Query().Get("section"), fc.inst), d.Answers, msgs, d.Version, "", nil)
 }
 
 // sectionVariables lists the answer names section sec posts, with the
@@ -243,6 +257,29 @@ func postedAnswers(r *http.Request, inst *instrument.Instrument, sec int, draft 
 		}
 	}
 	return inst.Normalize(out)
+}
+
+// sectionMessages returns the messages of a draft check of answers that
+// belong to section sec.
+func sectionMessages(inst *instrument.Instrument, sec int, answers instrument.Answers, lang string) map[string]string {
+	msgs := map[string]string{}
+	all := inst.Check(answers, lang, false)
+	if len(all) == 0 {
+		return msgs
+	}
+	_, names := sectionVariables(inst, sec)
+	for _, n := range names {
+		if m, ok := all[n]; ok {
+			msgs[n] = m
+		}
+	}
+	return msgs
+}
+
+// isStale reports whether err is SaveDraft's refusal of an outdated version.
+func isStale(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Key == "err.draft_stale"
 }
 
 // firstProblemSection returns the first section with a message in msgs.
@@ -288,25 +325,28 @@ func (s *Server) handleFillPost(w http.ResponseWriter, r *http.Request) {
 	}
 	answers := postedAnswers(r, fc.inst, sec, draft.Answers)
 	lang := Lang(ctx)
-	msgs := map[string]string{}
-	all := fc.inst.Check(answers, lang, false)
-	_, names := sectionVariables(fc.inst, sec)
-	for _, n := range names {
-		if m, ok := all[n]; ok {
-			msgs[n] = m
-		}
-	}
-	if len(msgs) > 0 {
-		s.fillPage(w, r, http.StatusBadRequest, fc, sec, answers, msgs, version, "err.form_invalid")
+	if msgs := sectionMessages(fc.inst, sec, answers, lang); len(msgs) > 0 {
+		s.fillPage(w, r, http.StatusBadRequest, fc, sec, answers, msgs, version, "err.form_invalid", nil)
 		return
 	}
 	version, err = s.DB.SaveDraft(ctx, id, answers, version)
-	var e *Error
-	if errors.As(err, &e) && e.Key == "err.draft_stale" {
-		// Shown with what this official typed and the version now stored, so
-		// saving again is a deliberate choice.
-		s.fillPage(w, r, http.StatusConflict, fc, sec, answers, nil, draft.Version, "err.draft_stale")
-		return
+	if isStale(err) {
+		// Shown with what this official typed, the answers that differ from
+		// the draft now stored, and that draft's version, so saving again is
+		// a deliberate choice.
+		theirs, ferr := s.DB.FindDraft(ctx, id)
+		if ferr != nil {
+			s.fail(w, r, ferr)
+			return
+		}
+		diff := s.sectionDiff(fc.inst, sec, answers, theirs.Answers, lang)
+		if len(diff) > 0 {
+			s.fillPage(w, r, http.StatusConflict, fc, sec, answers, nil, theirs.Version, "err.draft_stale", diff)
+			return
+		}
+		// The other save left this section as typed here: nothing to choose.
+		answers = postedAnswers(r, fc.inst, sec, theirs.Answers)
+		version, err = s.DB.SaveDraft(ctx, id, answers, theirs.Version)
 	}
 	if err != nil {
 		s.fail(w, r, err)
