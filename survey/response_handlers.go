@@ -70,6 +70,8 @@ type fillData struct {
 	// Conflict lists, after a stale save, the answers of the section that
 	// differ between the saved draft and what this official typed.
 	Conflict []fillDiff
+	// Return is the reviewer's comment on a returned assignment.
+	Return *ReturnNote
 }
 
 // Step is the 1-based number of the section, for the progress bar.
@@ -134,6 +136,13 @@ func (s *Server) fillPage(w http.ResponseWriter, r *http.Request, status int, fc
 		SectionTitle: section.Title.In(lang), SectionDescription: section.Description.In(lang),
 		Version: version, ClientID: r.PostFormValue("client_id"), Last: sec == len(inst.Sections)-1,
 		Unsaved: r.Method == http.MethodPost, Conflict: conflict}
+	if fc.a.State == "returned" {
+		var err error
+		if d.Return, err = s.DB.LastReturn(r.Context(), fc.a.ID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	if d.ClientID == "" || len(d.ClientID) > 64 {
 		d.ClientID = newToken(16)
 	}
@@ -329,6 +338,22 @@ func (s *Server) handleFillPost(w http.ResponseWriter, r *http.Request) {
 		s.fillPage(w, r, http.StatusBadRequest, fc, sec, answers, msgs, version, "err.form_invalid", nil)
 		return
 	}
+	if action == "submit" {
+		// A complete form is stored and submitted in one write; a stale one
+		// goes the way of any stale save below.
+		settled := fc.inst.Settle(answers)
+		if final := fc.inst.Check(settled, lang, true); len(final) == 0 {
+			_, err := s.DB.SubmitDraft(ctx, id, r.PostFormValue("client_id"), settled, version)
+			if err == nil {
+				http.Redirect(w, r, base+"/receipt", http.StatusSeeOther)
+				return
+			}
+			if !isStale(err) {
+				s.fail(w, r, err)
+				return
+			}
+		}
+	}
 	version, err = s.DB.SaveDraft(ctx, id, answers, version)
 	if isStale(err) {
 		// Shown with what this official typed, the answers that differ from
@@ -378,6 +403,7 @@ func (s *Server) handleFillPost(w http.ResponseWriter, r *http.Request) {
 type receiptData struct {
 	Assignment *Assignment
 	Response   *Response
+	Answers    []AnswerSection // what was submitted, for the official to check
 }
 
 func (s *Server) handleFillReceipt(w http.ResponseWriter, r *http.Request) {
@@ -392,6 +418,7 @@ func (s *Server) handleFillReceipt(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.page(r, "title.fill_receipt")
-	p.Data = receiptData{Assignment: fc.a, Response: resp}
+	p.Data = receiptData{Assignment: fc.a, Response: resp,
+		Answers: answerView(fc.inst, resp.Answers, p.Lang, func(k string) string { return p.T(k) })}
 	s.render(w, r, http.StatusOK, "fill_receipt", p)
 }

@@ -227,6 +227,9 @@ func TestReviewHandlers(t *testing.T) {
 			if !strings.Contains(home.body, "MA1 佐证不足") {
 				t.Fatal("the official's home page does not show the return comment")
 			}
+			if fill := official.get("/fill/" + itoa(zsj)); !strings.Contains(fill.body, "MA1 佐证不足 &#34;&lt;img src=x") {
+				t.Fatal("the fill page does not show the return comment as text")
+			}
 			answers["ma1_level"], answers["ma1_level_evidence"] = "3", "《用户需求调研报告》"
 			if _, err := app.db.SubmitResponse(ctx, zsj, "h-2", answers); err != nil {
 				t.Fatal(err)
