@@ -2,6 +2,7 @@ package survey
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -39,17 +40,20 @@ type fillQuestion struct {
 	// drawn hidden and disabled (so it posts nothing), and fill.js shows it
 	// when an answer makes it apply.
 	Relevant bool
+	// Input is the kind of control the template draws (a field, not a
+	// method: the template reads it several times per question).
+	Input string
 }
 
-// Input returns the kind of control the template draws for the question.
-func (q fillQuestion) Input() string {
-	switch q.Q.Type {
+// inputKind returns the kind of control the template draws for q.
+func inputKind(q *instrument.Question) string {
+	switch q.Type {
 	case instrument.TypeSingle, instrument.TypeYesNo, instrument.TypeLikert:
 		return "radio"
 	case instrument.TypeInteger, instrument.TypeDecimal, instrument.TypePercent, instrument.TypeRange:
 		return "number"
 	}
-	return q.Q.Type
+	return q.Type
 }
 
 type fillData struct {
@@ -72,6 +76,8 @@ type fillData struct {
 	Conflict []fillDiff
 	// Return is the reviewer's comment on a returned assignment.
 	Return *ReturnNote
+	// QuestionsHTML is the section's questions drawn (see fill_render.go).
+	QuestionsHTML template.HTML
 }
 
 // Step is the 1-based number of the section, for the progress bar.
@@ -157,7 +163,7 @@ func (s *Server) fillPage(w http.ResponseWriter, r *http.Request, status int, fc
 			d.Hidden = append(d.Hidden, fillRow{Name: q.Name, Value: values[q.Name]})
 			continue
 		}
-		fq := fillQuestion{Q: q, Label: q.Label.In(lang), Hint: q.Hint.In(lang), Value: values[q.Name], Error: msgs[q.Name],
+		fq := fillQuestion{Q: q, Input: inputKind(q), Label: q.Label.In(lang), Hint: q.Hint.In(lang), Value: values[q.Name], Error: msgs[q.Name],
 			Min: formatBound(q.Min), Max: formatBound(q.Max), Step: formatBound(q.Step), Relevant: rel[q.Name]}
 		switch q.Type {
 		case instrument.TypeSingle:
@@ -203,6 +209,7 @@ func (s *Server) fillPage(w http.ResponseWriter, r *http.Request, status int, fc
 		}
 		d.Questions = append(d.Questions, fq)
 	}
+	d.QuestionsHTML = questionsHTML(p, d.Questions)
 	if flashKey != "" {
 		p.FlashKind, p.Flash = "error", flashKey
 	}
