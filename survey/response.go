@@ -69,7 +69,7 @@ func (db *DB) FindDraft(ctx context.Context, assignmentID int64) (*Draft, error)
 		return nil, fmt.Errorf("find draft of assignment %d: %w", assignmentID, err)
 	}
 	d := &Draft{AssignmentID: assignmentID, Version: row.Version, UpdatedAt: row.UpdatedAt, Answers: instrument.Answers{}}
-	if err := json.Unmarshal([]byte(row.Answers), &d.Answers); err != nil {
+	if err := decodeAnswers(row.Answers, d.Answers); err != nil {
 		return nil, fmt.Errorf("decode draft of assignment %d: %w", assignmentID, err)
 	}
 	return d, nil
@@ -263,7 +263,8 @@ func (db *DB) submit(ctx context.Context, assignmentID int64, clientID string, a
 	if out.AssignmentID != assignmentID {
 		return nil, Errorf(ENotFound, "err.not_found")
 	}
-	if err := json.Unmarshal([]byte(out.AnswersJSON), &out.Answers); err != nil {
+	out.Answers = instrument.Answers{}
+	if err := decodeAnswers(out.AnswersJSON, out.Answers); err != nil {
 		return nil, fmt.Errorf("decode response %d: %w", out.ID, err)
 	}
 	return out, nil
@@ -276,7 +277,8 @@ func (db *DB) FindLatestResponse(ctx context.Context, assignmentID int64) (*Resp
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(r.AnswersJSON), &r.Answers); err != nil {
+	r.Answers = instrument.Answers{}
+	if err := decodeAnswers(r.AnswersJSON, r.Answers); err != nil {
 		return nil, fmt.Errorf("decode response %d: %w", r.ID, err)
 	}
 	return r, nil

@@ -3,7 +3,7 @@ package survey
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
+
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
+
+	"govkpi/survey/instrument"
 )
 
 // Review decisions an admin takes on an assignment.
@@ -192,7 +194,8 @@ func (db *DB) ResponseVersions(ctx context.Context, assignmentID int64) ([]Respo
 	}
 	for i := range out {
 		out[i].Number = i + 1
-		if err := json.Unmarshal([]byte(out[i].AnswersJSON), &out[i].Answers); err != nil {
+		out[i].Answers = instrument.Answers{}
+		if err := decodeAnswers(out[i].AnswersJSON, out[i].Answers); err != nil {
 			return nil, fmt.Errorf("decode response %d: %w", out[i].ID, err)
 		}
 	}
