@@ -3,12 +3,10 @@ package survey
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"html/template"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -308,59 +306,12 @@ func TestAutosave(t *testing.T) {
 func BenchmarkAutosave(b *testing.B) {
 	// One goroutine per official: each keeps its own draft version.
 	officials := 8 * runtime.GOMAXPROCS(0)
-	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(b.TempDir(), "autosave.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	var csv strings.Builder
-	csv.WriteString("code,name_zh,name_en,level,parent_code,category\nROOT,澜江市人民政府,Lanjiang,city,,综合\n")
-	for i := range officials {
-		fmt.Fprintf(&csv, "D%02d,澜江市第%d局,Bureau %d,city,ROOT,政数局\n", i, i, i)
-	}
-	if _, err := db.ImportDepartments(ctx, strings.NewReader(csv.String())); err != nil {
-		b.Fatal(err)
-	}
 	defaults, err := instrument.DefaultInstruments()
 	if err != nil {
 		b.Fatal(err)
 	}
-	st, err := db.ImportInstrument(ctx, defaults["self_assessment"], "yaml", "self_assessment.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := db.PublishInstrument(ctx, st.ID); err != nil {
-		b.Fatal(err)
-	}
-	opens := time.Now().Add(-time.Hour)
-	c, err := db.CreateCampaign(ctx, CampaignInput{Code: "SA-BENCH", NameZh: "自评", NameEn: "Self-assessment", Period: "2026",
-		InstrumentID: st.ID, FrameworkVersion: "bench", OpensAt: opens, ClosesAt: opens.Add(30 * 24 * time.Hour)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := db.AssignDepartments(ctx, c.ID, DepartmentSelection{Level: "city"}); err != nil {
-		b.Fatal(err)
-	}
-	if err := db.SetCampaignStatus(ctx, c.ID, "open"); err != nil {
-		b.Fatal(err)
-	}
-	assignments, err := db.CampaignAssignments(ctx, c.ID)
-	if err != nil {
-		b.Fatal(err)
-	}
-	byDept := map[string]int64{}
-	for _, a := range assignments {
-		byDept[a.DepartmentCode] = a.ID
-	}
-	srv, err := NewServer(db, discardLogger(), ServerConfig{IdleTimeout: time.Hour, SessionMax: 2 * time.Hour})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(srv.Close)
-
-	// One signed-in official per department, each with a session cookie
-	// and CSRF token.
+	fb := newFillBench(b, officials, defaults["self_assessment"])
+	ids := fb.openCampaign(b)
 	type official struct {
 		cookie     *http.Cookie
 		csrf, path string
@@ -368,34 +319,9 @@ func BenchmarkAutosave(b *testing.B) {
 	}
 	var pool []*official
 	for i := range officials {
-		name := fmt.Sprintf("official%02d", i)
-		if _, err := db.CreateAccount(ctx, AccountInput{Username: name, Role: RoleOfficial, DepartmentCode: fmt.Sprintf("D%02d", i),
-			Password: testPassword}); err != nil {
-			b.Fatal(err)
-		}
-		rec := httptest.NewRecorder()
-		srv.ServeHTTP(rec, httptest.NewRequest("GET", "/login", nil))
-		anon := rec.Result().Cookies()[0]
-		form := url.Values{"username": {name}, "password": {testPassword}, "csrf": {csrfField.FindStringSubmatch(rec.Body.String())[1]}}
-		req := httptest.NewRequest("POST", "/login", strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.AddCookie(anon)
-		rec = httptest.NewRecorder()
-		srv.ServeHTTP(rec, req)
-		if rec.Code != http.StatusSeeOther {
-			b.Fatalf("sign-in: %d", rec.Code)
-		}
-		o := &official{cookie: rec.Result().Cookies()[0], path: "/fill/" + itoa(byDept[fmt.Sprintf("D%02d", i)])}
-		req = httptest.NewRequest("GET", o.path, nil)
-		req.AddCookie(o.cookie)
-		rec = httptest.NewRecorder()
-		srv.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			b.Fatalf("fill page: %d", rec.Code)
-		}
-		o.csrf = csrfField.FindStringSubmatch(rec.Body.String())[1]
-		pool = append(pool, o)
+		pool = append(pool, &official{cookie: fb.cookies[i], csrf: fb.tokens[i], path: "/fill/" + itoa(ids[i])})
 	}
+	srv := fb.srv
 
 	var next, saves atomic.Int64
 	b.SetParallelism(8)

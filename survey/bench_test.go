@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -88,21 +87,8 @@ func benchApp(b *testing.B, n int) (*Server, *http.Cookie) {
 		b.Fatal(err)
 	}
 	b.Cleanup(srv.Close)
-	// Sign in through the handlers to get a real session cookie.
-	rec := httptest.NewRecorder()
-	srv.ServeHTTP(rec, httptest.NewRequest("GET", "/login", nil))
-	anon := rec.Result().Cookies()[0]
-	token := csrfField.FindStringSubmatch(rec.Body.String())[1]
-	form := url.Values{"username": {"admin"}, "password": {testPassword}, "csrf": {token}}
-	req := httptest.NewRequest("POST", "/login", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.AddCookie(anon)
-	rec = httptest.NewRecorder()
-	srv.ServeHTTP(rec, req)
-	if rec.Code != http.StatusSeeOther {
-		b.Fatalf("sign-in: %d", rec.Code)
-	}
-	return srv, rec.Result().Cookies()[0]
+	ck, _ := benchSignIn(b, srv, "admin")
+	return srv, ck
 }
 
 func benchGet(b *testing.B, srv *Server, ck *http.Cookie, path string) {
