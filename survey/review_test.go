@@ -252,6 +252,14 @@ func TestReviewHandlers(t *testing.T) {
 			if r := ev.post(path+"/review", url.Values{"decision": {"approve"}}); r.status != http.StatusForbidden {
 				t.Fatalf("evaluator decides: %d", r.status)
 			}
+			r = ev.get("/admin/campaigns/" + itoa(camp.ID))
+			if r.status != http.StatusOK || strings.Contains(r.body, `action="/admin/campaigns/`+itoa(camp.ID)+`/status"`) ||
+				strings.Contains(r.body, `/assign"`) || !strings.Contains(r.body, `/responses.csv"`) {
+				t.Fatalf("evaluator's campaign page: %d, or it offers changes", r.status)
+			}
+			if r := ev.post("/admin/campaigns/"+itoa(camp.ID)+"/status", url.Values{"status": {"closed"}}); r.status != http.StatusForbidden {
+				t.Fatalf("evaluator changes a campaign: %d", r.status)
+			}
 			if r := official.get(path); r.status != http.StatusForbidden {
 				t.Fatalf("official reads the review page: %d", r.status)
 			}

@@ -59,14 +59,15 @@ func (s *Server) routes() {
 	s.Route("instrument", "/admin/instruments/{id:[0-9]+}", admin, s.handleInstrument, get)
 	s.Route("instrument.publish", "/admin/instruments/{id:[0-9]+}/publish", admin, s.handleInstrumentPublish, post)
 
-	s.Route("campaigns", "/admin/campaigns", admin, s.handleCampaigns, get)
+	// Evaluators read campaigns, reviews and exports; they change nothing.
+	readers := Only(RoleAdmin, RoleEvaluator)
+	s.Route("campaigns", "/admin/campaigns", readers, s.handleCampaigns, get)
 	s.Route("campaign.new", "/admin/campaigns/new", admin, s.handleCampaignNew, get)
 	s.Route("campaign.create", "/admin/campaigns/new", admin, s.handleCampaignCreate, post)
-	s.Route("campaign", "/admin/campaigns/{id:[0-9]+}", admin, s.handleCampaign, get)
+	s.Route("campaign", "/admin/campaigns/{id:[0-9]+}", readers, s.handleCampaign, get)
 	s.Route("campaign.assign", "/admin/campaigns/{id:[0-9]+}/assign", admin, s.handleCampaignAssign, post)
 	s.Route("campaign.status", "/admin/campaigns/{id:[0-9]+}/status", admin, s.handleCampaignStatus, post)
-	s.Route("campaign.missing", "/admin/campaigns/{id:[0-9]+}/missing.csv", admin, s.handleCampaignMissing, get)
-	readers := Only(RoleAdmin, RoleEvaluator)
+	s.Route("campaign.missing", "/admin/campaigns/{id:[0-9]+}/missing.csv", readers, s.handleCampaignMissing, get)
 	s.Route("campaign.responses.csv", "/admin/campaigns/{id:[0-9]+}/responses.csv", readers, s.handleResponsesCSV, get)
 	s.Route("campaign.responses.xlsx", "/admin/campaigns/{id:[0-9]+}/responses.xlsx", readers, s.handleResponsesXLSX, get)
 
