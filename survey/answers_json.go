@@ -25,9 +25,16 @@ func decodeAnswers(s string, into instrument.Answers) error {
 	return json.Unmarshal([]byte(s), &into)
 }
 
-// decodeFlatObject parses {"k":"v",...}; it reports false on anything it
-// does not handle, leaving into partly filled.
+// decodeFlatObject parses {"k":"v",...} into into; it reports false on
+// anything it does not handle, leaving into partly filled.
 func decodeFlatObject(s string, into instrument.Answers) bool {
+	return eachFlatPair(s, func(k, v string) { into[k] = v })
+}
+
+// eachFlatPair calls fn with every key and value of the flat JSON object
+// of strings s, in order; it reports false on anything it does not handle
+// (fn may have been called for the pairs before it).
+func eachFlatPair(s string, fn func(k, v string)) bool {
 	i := skipSpace(s, 0)
 	if i >= len(s) || s[i] != '{' {
 		return false
@@ -49,7 +56,7 @@ func decodeFlatObject(s string, into instrument.Answers) bool {
 		if !ok {
 			return false
 		}
-		into[k] = v
+		fn(k, v)
 		i = skipSpace(s, j)
 		if i >= len(s) {
 			return false

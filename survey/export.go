@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -31,81 +32,122 @@ type ExportedResponse struct {
 	Receipt          string
 	DepartmentCode   string
 	DepartmentNameZh string
-	State            string // the assignment's current state
+	State            string // the assignment's state when the walk started
 	SubmittedAt      time.Time
 	SubmittedBy      string // username; empty when no account is recorded
-	Answers          instrument.Answers
+	// AnswersJSON is the stored answers, still encoded: decoding them is
+	// most of an export's cost, so each caller reads them its own way
+	// (DecodeAnswers, or the export straight into its columns).
+	AnswersJSON string
+}
+
+// DecodeAnswers reads the response's answers into into, which it clears
+// first.
+func (r *ExportedResponse) DecodeAnswers(into instrument.Answers) error {
+	if err := decodeAnswers(r.AnswersJSON, into); err != nil {
+		return fmt.Errorf("decode response %d: %w", r.ID, err)
+	}
+	return nil
+}
+
+// exportAssignment is an assignment as an export walks it, with its
+// versions as they stood when the walk started.
+type exportAssignment struct {
+	ID               int64  `db:"id"`
+	State            string `db:"state"`
+	DepartmentCode   string `db:"department_code"`
+	DepartmentNameZh string `db:"department_name_zh"`
+	Versions         int    `db:"versions"`
+	LatestID         int64  `db:"latest_id"` // 0: none submitted
 }
 
 // exportRow is a response as read, its answers still encoded.
 type exportRow struct {
-	ID          int64     `db:"id"`
-	Receipt     string    `db:"receipt"`
-	Answers     string    `db:"answers"`
-	SubmittedAt time.Time `db:"submitted_at"`
-	SubmittedBy string    `db:"submitted_by"`
+	ID          int64
+	Receipt     string
+	Answers     string
+	SubmittedAt time.Time
+	SubmittedBy string
 }
 
 // EachCampaignResponse calls fn with every submitted version of the
 // campaign's answers, by department code and oldest first within an
 // assignment; with latestOnly, only each assignment's latest version. The
-// responses are read in short pages, never in one long transaction, and fn
-// runs between reads, so it may write to a slow client. A response
-// submitted during the walk may or may not be included. fn's error stops
-// the walk and is returned. The response and its Answers map are reused:
-// fn must not keep them. Callers must have checked the admin or evaluator
-// role.
+// walk covers the versions that existed when it started, each assignment's
+// state as it was then, so a response submitted meanwhile neither appears
+// nor takes Latest from one already written (on PostgreSQL a submit still
+// committing when the walk starts may appear, never as Latest). The
+// responses are read in
+// short pages, never in one long transaction, and fn runs between reads,
+// so it may write to a slow client. fn's error stops the walk and is
+// returned. The response is reused: fn must not keep it. Callers must have
+// checked the admin or evaluator role.
 func (db *DB) EachCampaignResponse(ctx context.Context, campaignID int64, latestOnly bool, fn func(*ExportedResponse) error) error {
 	return db.eachCampaignResponse(ctx, campaignID, latestOnly, exportPageSize, fn)
 }
 
 func (db *DB) eachCampaignResponse(ctx context.Context, campaignID int64, latestOnly bool, pageSize int, fn func(*ExportedResponse) error) error {
-	assignments, err := db.CampaignAssignments(ctx, campaignID)
-	if err != nil {
-		return err
+	var assignments []exportAssignment
+	if err := db.read("export-assignments").SelectContext(ctx, &assignments, campaignID); err != nil {
+		return fmt.Errorf("export assignments of campaign %d: %w", campaignID, err)
 	}
 	page := make([]exportRow, 0, pageSize)
+	out := &ExportedResponse{}
 	for i := range assignments {
 		a := &assignments[i]
-		// Each version is held back until the next read tells whether it
-		// was the latest; answers are decoded only for versions written.
-		var held exportRow
-		version, after := 0, int64(0)
-		answers := instrument.Answers{}
-		emit := func(latest bool) error {
-			if version == 0 || (latestOnly && !latest) {
-				return nil
-			}
-			out := &ExportedResponse{ID: held.ID, AssignmentID: a.ID, Version: version, Latest: latest, Receipt: held.Receipt,
-				DepartmentCode: a.DepartmentCode, DepartmentNameZh: a.DepartmentNameZh, State: a.State,
-				SubmittedAt: held.SubmittedAt, SubmittedBy: held.SubmittedBy}
-			out.Answers = answers
-			if err := decodeAnswers(held.Answers, answers); err != nil {
-				return fmt.Errorf("decode response %d: %w", held.ID, err)
-			}
-			return fn(out)
+		if a.LatestID == 0 {
+			continue
 		}
-		for {
-			page = page[:0]
-			if err := db.read("export-responses").SelectContext(ctx, &page, a.ID, after, pageSize); err != nil {
-				return fmt.Errorf("export responses of assignment %d: %w", a.ID, err)
+		after, version := int64(0), 0
+		if latestOnly {
+			// Ids are integers: (LatestID-1, LatestID] is the latest alone,
+			// and the count read with it numbers it.
+			after, version = a.LatestID-1, a.Versions-1
+		}
+		for after < a.LatestID {
+			var err error
+			if page, err = db.exportPage(ctx, a.ID, after, a.LatestID, pageSize, page[:0]); err != nil {
+				return err
 			}
-			for _, row := range page {
-				if err := emit(false); err != nil {
+			for j := range page {
+				row := &page[j]
+				version++
+				*out = ExportedResponse{ID: row.ID, AssignmentID: a.ID, Version: version, Latest: row.ID == a.LatestID,
+					Receipt: row.Receipt, DepartmentCode: a.DepartmentCode, DepartmentNameZh: a.DepartmentNameZh,
+					State: a.State, SubmittedAt: row.SubmittedAt, SubmittedBy: row.SubmittedBy, AnswersJSON: row.Answers}
+				if err := fn(out); err != nil {
 					return err
 				}
-				held, after = row, row.ID
-				version++
+				after = row.ID
 			}
 			if len(page) < pageSize {
 				break
 			}
 		}
-		if err := emit(true); err != nil {
-			return err
-		}
 	}
 	return nil
+}
+
+// exportPage appends to page the versions of an assignment with ids in
+// (after, upto], at most limit of them, oldest first. The rows are scanned
+// by hand: reflection per row was a visible share of a large export.
+func (db *DB) exportPage(ctx context.Context, assignmentID, after, upto int64, limit int, page []exportRow) ([]exportRow, error) {
+	rows, err := db.read("export-responses").QueryContext(ctx, assignmentID, after, upto, limit)
+	if err != nil {
+		return page, fmt.Errorf("export responses of assignment %d: %w", assignmentID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		page = append(page, exportRow{})
+		r := &page[len(page)-1]
+		if err := rows.Scan(&r.ID, &r.Receipt, &r.Answers, &r.SubmittedAt, &r.SubmittedBy); err != nil {
+			return page, fmt.Errorf("export responses of assignment %d: %w", assignmentID, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return page, fmt.Errorf("export responses of assignment %d: %w", assignmentID, err)
+	}
+	return page, nil
 }
 
 // exportColumns are the columns of a response export before the answers.
@@ -116,6 +158,8 @@ var exportColumns = []string{"version", "latest", "receipt", "department_code", 
 type responseExport struct {
 	campaign  *Campaign
 	variables []string
+	column    map[string]int // a variable's index in a record
+	answers   instrument.Answers
 	latest    bool
 	loc       *time.Location
 }
@@ -141,10 +185,14 @@ func (s *Server) startExport(r *http.Request, format string) (*responseExport, e
 	if err != nil {
 		return nil, err
 	}
-	x := &responseExport{campaign: c, latest: r.URL.Query().Get("latest") == "1", loc: s.location()}
+	x := &responseExport{campaign: c, column: map[string]int{}, answers: instrument.Answers{},
+		latest: r.URL.Query().Get("latest") == "1", loc: s.location()}
 	for _, sec := range in.Sections {
 		for _, q := range sec.Questions {
-			x.variables = append(x.variables, q.Variables()...)
+			for _, v := range q.Variables() {
+				x.column[v] = len(exportColumns) + len(x.variables)
+				x.variables = append(x.variables, v)
+			}
 		}
 	}
 	which := "all versions"
@@ -164,21 +212,45 @@ func (x *responseExport) header() []string {
 	return out
 }
 
-// record fills cells (one per header column) with resp.
-func (x *responseExport) record(resp *ExportedResponse, cells []string) []string {
+// record fills cells (one per header column) with resp, each neutralised.
+// Errors: stored answers that are not a JSON object of strings.
+func (x *responseExport) record(resp *ExportedResponse, cells []string) ([]string, error) {
+	n := len(exportColumns)
+	cells = slices.Grow(cells[:0], n+len(x.variables))[:n+len(x.variables)]
 	latest := "no"
 	if resp.Latest {
 		latest = "yes"
 	}
-	cells = append(cells[:0], itoa(int64(resp.Version)), latest, resp.Receipt, resp.DepartmentCode, resp.DepartmentNameZh,
-		resp.State, resp.SubmittedAt.In(x.loc).Format(time.RFC3339), resp.SubmittedBy)
-	for _, v := range x.variables {
-		cells = append(cells, resp.Answers[v])
+	cells[0], cells[1], cells[2], cells[3] = itoa(int64(resp.Version)), latest, exportCell(resp.Receipt), exportCell(resp.DepartmentCode)
+	cells[4], cells[5] = exportCell(resp.DepartmentNameZh), exportCell(resp.State)
+	cells[6], cells[7] = resp.SubmittedAt.In(x.loc).Format(time.RFC3339), exportCell(resp.SubmittedBy)
+	clear(cells[n:])
+	if x.answerCells(resp.AnswersJSON, cells) {
+		return cells, nil
 	}
-	for i, c := range cells {
-		cells[i] = exportCell(c)
+	// Something the fast reader leaves to encoding/json.
+	clear(cells[n:])
+	if err := resp.DecodeAnswers(x.answers); err != nil {
+		return cells, err
 	}
-	return cells
+	for k, v := range x.answers {
+		if i, ok := x.column[k]; ok {
+			cells[i] = exportCell(v)
+		}
+	}
+	return cells, nil
+}
+
+// answerCells writes each answer, neutralised, straight to its column
+// instead of to a map; answers with no column are skipped. It reports false
+// on anything the fast reader leaves to encoding/json, leaving cells partly
+// filled.
+func (x *responseExport) answerCells(s string, cells []string) bool {
+	return eachFlatPair(s, func(k, v string) {
+		if c, ok := x.column[k]; ok {
+			cells[c] = exportCell(v)
+		}
+	})
 }
 
 // filename is the download's name: the campaign code with anything but
@@ -258,7 +330,10 @@ func (s *Server) handleResponsesCSV(w http.ResponseWriter, r *http.Request) {
 		if err := start(); err != nil {
 			return err
 		}
-		cells = x.record(resp, cells)
+		var err error
+		if cells, err = x.record(resp, cells); err != nil {
+			return err
+		}
 		return cw.Write(cells)
 	})
 	if err == nil {
@@ -354,7 +429,10 @@ func (s *Server) writeResponsesSheet(ctx context.Context, f *excelize.File, x *r
 	}
 	cells := make([]string, 0, len(values))
 	err = s.DB.EachCampaignResponse(ctx, x.campaign.ID, x.latest, func(resp *ExportedResponse) error {
-		cells = x.record(resp, cells)
+		var err error
+		if cells, err = x.record(resp, cells); err != nil {
+			return err
+		}
 		return put(cells)
 	})
 	if err != nil {
