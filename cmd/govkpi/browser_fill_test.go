@@ -8,8 +8,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,45 +18,6 @@ import (
 	"govkpi/survey"
 	"govkpi/survey/instrument"
 )
-
-// startDemoDB is startDemo that also returns the database file, so the test
-// can do what happens outside the browser: a session running out on the
-// server, a colleague saving the same draft.
-func startDemoDB(t *testing.T) (base, dbPath string) {
-	t.Helper()
-	dbPath = filepath.Join(t.TempDir(), "demo.db")
-	ctx, cancel := context.WithCancel(context.Background())
-	out := newServerOutput()
-	done := make(chan error, 1)
-	go func() {
-		done <- runIO(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--db", dbPath},
-			func(string) string { return "" }, strings.NewReader(""), out)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil && !errors.Is(err, context.Canceled) {
-				t.Errorf("runIO returned an error on shutdown: %v", err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Errorf("runIO did not return within 20s of the context's cancellation")
-		}
-		if t.Failed() {
-			t.Logf("server output:\n%s", out.String())
-		}
-	})
-	select {
-	case u := <-out.url:
-		return strings.TrimSuffix(u, "/"), dbPath
-	case err := <-done:
-		done <- err
-		t.Fatalf("runIO returned before listening: %v\noutput:\n%s", err, out.String())
-	case <-time.After(serverStartTimeout):
-		t.Fatalf("no \"listening on\" line within %s; output:\n%s", serverStartTimeout, out.String())
-	}
-	return "", ""
-}
 
 // waitFor polls a JavaScript condition until it holds or the step times out.
 func waitFor(t *testing.T, ctx context.Context, what, cond string) {
@@ -340,11 +299,10 @@ func TestBrowserFillAutosave(t *testing.T) {
 	}
 	pageFits(t, ctx, "fill page with the conflict panel")
 	screenshot(t, ctx, "fill-conflict")
-	do(t, ctx, "narrow the window to a phone",
-		chromedp.EmulateViewport(phoneWidth, phoneHeight, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait))
-	pageFits(t, ctx, "conflict panel on a phone")
-	screenshot(t, ctx, "fill-conflict-phone")
-	do(t, ctx, "widen the window again", chromedp.EmulateReset())
+	onPhone(t, ctx, func() {
+		pageFits(t, ctx, "conflict panel on a phone")
+		screenshot(t, ctx, "fill-conflict-phone")
+	})
 	do(t, ctx, "keep mine", chromedp.Click(chromedp.CSS(`#fill-conflict [data-conflict="mine"]`)))
 	waitFor(t, ctx, "saved after keeping mine", `document.getElementById('fill-conflict').hidden && `+statusShows("已保存"))
 	if d, err := db.FindDraft(bg, reportID); err != nil || d.Answers["sh_resources_unconditional"] != "30" {

@@ -101,7 +101,15 @@ func (o *serverOutput) String() string {
 // return, when the test ends.
 func startDemo(t *testing.T) string {
 	t.Helper()
-	dbPath := filepath.Join(t.TempDir(), "demo.db") // TempDir first: its removal runs after the stop below
+	base, _ := startDemoDB(t)
+	return base
+}
+
+// startDemoDB is startDemo that also returns the demo database's path, for
+// tests that look into it or change it behind the server's back.
+func startDemoDB(t *testing.T) (base, dbPath string) {
+	t.Helper()
+	dbPath = filepath.Join(t.TempDir(), "demo.db") // TempDir first: its removal runs after the stop below
 	ctx, cancel := context.WithCancel(context.Background())
 	out := newServerOutput()
 	done := make(chan error, 1)
@@ -125,7 +133,7 @@ func startDemo(t *testing.T) string {
 	})
 	select {
 	case u := <-out.url:
-		return strings.TrimSuffix(u, "/")
+		return strings.TrimSuffix(u, "/"), dbPath
 	case err := <-done:
 		// Put the value back for the cleanup, which waits for it.
 		done <- err
@@ -133,7 +141,7 @@ func startDemo(t *testing.T) string {
 	case <-time.After(serverStartTimeout):
 		t.Fatalf("no \"listening on\" line within %s; output:\n%s", serverStartTimeout, out.String())
 	}
-	return ""
+	return "", ""
 }
 
 // ---------------------------------------------------------------- the browser
