@@ -16,6 +16,9 @@ type AnswerLine struct {
 	Part    string
 	Raw     string
 	Display string
+	// Continued marks a further part of the question on the line before,
+	// which a table need not label again in full.
+	Continued bool
 }
 
 // AnswerSection is a section's answer lines.
@@ -35,9 +38,9 @@ func answerView(inst *instrument.Instrument, answers instrument.Answers, lang st
 			if q == nil || q.Type == instrument.TypeNote || q.Type == instrument.TypeHidden {
 				continue
 			}
-			for _, v := range q.Variables() {
+			for i, v := range q.Variables() {
 				as.Lines = append(as.Lines, AnswerLine{Name: v, Label: q.Label.In(lang), Part: answerPart(q, v, lang, t),
-					Raw: answers[v], Display: displayAnswer(q, v, answers[v], lang, t)})
+					Raw: answers[v], Display: displayAnswer(q, v, answers[v], lang, t), Continued: i > 0})
 			}
 		}
 		if len(as.Lines) > 0 {

@@ -289,6 +289,11 @@ func TestBrowserReviewScenario(t *testing.T) {
 	if receipt1 == "" {
 		t.Fatal("the receipt page shows no receipt number")
 	}
+	if answers := text(t, ctx, "main"); !strings.Contains(answers, "MA3 运营由市大数据中心统一承担") {
+		t.Errorf("the receipt does not list the submitted answers:\n%s", answers)
+	}
+	pageFits(t, ctx, "receipt")
+	screenshot(t, ctx, "fill-receipt")
 	problems.check(t, "submit")
 	st := postForm(t, ctx, "submit the same form again", fillPath, append(kept, [2]string{"action", "submit"}))
 	if p := currentPath(t, ctx); st != 200 || p != fillPath+"/receipt" {
