@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"govkpi/survey/instrument"
 )
@@ -19,36 +18,12 @@ import (
 // assignment ids by department code.
 func fillCampaign(t *testing.T, db *DB) (*Campaign, *instrument.Instrument, map[string]int64) {
 	t.Helper()
-	ctx := context.Background()
 	defaults, err := instrument.DefaultInstruments()
 	if err != nil {
 		t.Fatal(err)
 	}
-	inst := defaults["self_assessment"]
-	st, err := db.ImportInstrument(ctx, inst, "yaml", "self_assessment.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.PublishInstrument(ctx, st.ID); err != nil {
-		t.Fatal(err)
-	}
-	opens := time.Now().Add(-time.Hour).Truncate(time.Second)
-	c := mustCampaign(t, db, "SA2026", st.ID, opens, opens.Add(30*24*time.Hour))
-	if _, err := db.AssignDepartments(ctx, c.ID, DepartmentSelection{Codes: []string{"LJ-ZSJ", "LJ-GA"}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.SetCampaignStatus(ctx, c.ID, "open"); err != nil {
-		t.Fatal(err)
-	}
-	all, err := db.CampaignAssignments(ctx, c.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := map[string]int64{}
-	for _, a := range all {
-		ids[a.DepartmentCode] = a.ID
-	}
-	return c, inst, ids
+	c, ids := feedCampaign(t, db, publishDefault(t, db, "self_assessment"), "SA2026", false, "LJ-ZSJ", "LJ-GA")
+	return c, defaults["self_assessment"], ids
 }
 
 // completeAnswers is a self-assessment that passes the final check.
