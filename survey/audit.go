@@ -39,6 +39,7 @@ const (
 	AuditResponseApproved    = "response.approved"
 	AuditResponseReopened    = "response.reopened"
 	AuditResponsesExported   = "response.exported"
+	AuditRatingLinkCreated   = "rating.link_created"
 )
 
 // AuditEntry is one line of the audit log. Detail never holds passwords,

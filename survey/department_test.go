@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-func mustDept(t *testing.T, db *DB, code, name, level, parent string) *Department {
+func mustDept(t testing.TB, db *DB, code, name, level, parent string) *Department {
 	t.Helper()
 	d, err := db.CreateDepartment(context.Background(), DepartmentInput{Code: code, NameZh: name, Level: level, ParentCode: parent, Active: true})
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 // deciding its roles.
 var expectedPolicy = map[string]string{
 	"healthz": "public", "root": "public", "lang": "public", "login": "public", "login.post": "public",
+	"rate": "public", "rate.post": "public", "rate.thanks": "public",
 	"logout": "signed-in", "home": "signed-in", "me": "signed-in", "me.password": "signed-in", "me.lang": "signed-in",
 	"departments": "admin", "department.new": "admin", "department.create": "admin", "department.edit": "admin",
 	"department.update": "admin", "department.active": "admin", "department.import.form": "admin",

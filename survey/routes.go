@@ -19,6 +19,11 @@ func (s *Server) routes() {
 	s.Route("root", "/", Public, s.handleRoot, get)
 	s.Route("lang", "/lang", Public, s.handleLang, get)
 
+	// Citizens rate services without signing in (see rating_handlers.go).
+	s.Route("rate", "/r/{slug:[A-Za-z0-9_-]+}", Public, s.handleRate, get)
+	s.Route("rate.post", "/r/{slug:[A-Za-z0-9_-]+}", Public, s.handleRatePost, post)
+	s.Route("rate.thanks", "/r/{slug:[A-Za-z0-9_-]+}/thanks", Public, s.handleRateThanks, get)
+
 	s.Route("login", "/login", Public, s.handleLoginForm, get)
 	s.Route("login.post", "/login", Public, s.handleLogin, post)
 	s.Route("logout", "/logout", SignedIn, s.handleLogout, post)

@@ -34,6 +34,11 @@ type ServerConfig struct {
 	TrustedProxies []netip.Prefix
 	Version        string
 	Location       *time.Location // time zone for displayed times; UTC when nil
+	// RatingsPerAddress and RatingsPerLink bound public ratings a minute
+	// from one client address (IPv6 by /64) and on one rating link; 0 is
+	// no limit.
+	RatingsPerAddress int
+	RatingsPerLink    int
 }
 
 // Server is the HTTP surface of govkpi. Packages add their routes with Route
@@ -53,9 +58,11 @@ type Server struct {
 	handler  http.Handler
 	cop      *http.CrossOriginProtection
 
-	csrfKey  []byte         // signs anonymous CSRF tokens; new at every start
-	refusals *windowLimiter // bounds audit rows for refused requests per client
-	hashes   chan struct{}  // bounds concurrent argon2 work (19 MiB each)
+	csrfKey []byte // signs anonymous CSRF tokens; new at every start
+	// ratingGuard limits public ratings and counts what it refused.
+	ratingGuard *ratingGuard
+	refusals    *windowLimiter // bounds audit rows for refused requests per client
+	hashes      chan struct{}  // bounds concurrent argon2 work (19 MiB each)
 
 	stopSweep chan struct{} // closed by Close
 	sweepDone chan struct{} // closed when sweepSessions returns
@@ -106,6 +113,7 @@ func NewServer(db *DB, log *slog.Logger, cfg ServerConfig) (*Server, error) {
 		refusals: newWindowLimiter(refusalAuditBurst, time.Minute), hashes: make(chan struct{}, runtime.NumCPU()),
 		stopSweep: make(chan struct{}), sweepDone: make(chan struct{}),
 		router: mux.NewRouter(), policies: map[string]Policy{},
+		ratingGuard: newRatingGuard(cfg.RatingsPerAddress, cfg.RatingsPerLink),
 	}
 	s.cop = http.NewCrossOriginProtection()
 	if cfg.BaseURL != "" {

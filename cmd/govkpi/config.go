@@ -32,6 +32,11 @@ type Config struct {
 
 	Timezone string // IANA zone for displayed times, e.g. Asia/Shanghai
 
+	// RatingsPerAddress and RatingsPerLink bound public ratings a minute
+	// from one address and on one link (0: no limit).
+	RatingsPerAddress int
+	RatingsPerLink    int
+
 	proxies  []netip.Prefix   // TrustedProxies, parsed by Validate
 	tlsCert  *tls.Certificate // TLSCert and TLSKey, loaded by Validate
 	location *time.Location   // Timezone, loaded by Validate
@@ -42,13 +47,14 @@ func defaultConfig(dbPath string) Config {
 	return Config{
 		Addr: "127.0.0.1:8080", DB: dbPath, Lang: "zh-CN", LogFormat: "text", Timezone: "Asia/Shanghai",
 		IdleTimeout: 30 * time.Minute, SessionMax: 12 * time.Hour,
+		RatingsPerAddress: 30, RatingsPerLink: 1200,
 	}
 }
 
 // configFlag ties a flag to its environment variable.
 type configFlag struct {
 	name, env, usage string
-	dst              any // *string or *time.Duration
+	dst              any // *string, *int or *time.Duration
 }
 
 // bind registers the given config fields on fs, with defaults taken from the
@@ -67,6 +73,8 @@ func bindConfig(fs *flag.FlagSet, cfg *Config, getenv func(string) string, names
 		{"tls-key", "GOVKPI_TLS_KEY", "the certificate's private key file (PEM)", &cfg.TLSKey},
 		{"timezone", "GOVKPI_TIMEZONE", "time zone for displayed times (IANA name)", &cfg.Timezone},
 		{"trusted-proxies", "GOVKPI_TRUSTED_PROXIES", "reverse proxies whose X-Forwarded-For is believed: IPs or CIDRs, comma-separated", &cfg.TrustedProxies},
+		{"rating-limit-address", "GOVKPI_RATING_LIMIT_ADDRESS", "public ratings a minute from one client address (IPv6 by /64); 0 for no limit", &cfg.RatingsPerAddress},
+		{"rating-limit-link", "GOVKPI_RATING_LIMIT_LINK", "public ratings a minute on one rating link; 0 for no limit", &cfg.RatingsPerLink},
 	}
 	var errs []error
 	for _, f := range all {
@@ -81,6 +89,16 @@ func bindConfig(fs *flag.FlagSet, cfg *Config, getenv func(string) string, names
 				*dst = env
 			}
 			fs.StringVar(dst, f.name, *dst, usage)
+		case *int:
+			if env != "" {
+				n, err := strconv.Atoi(env)
+				if err != nil || n < 0 {
+					errs = append(errs, fmt.Errorf("%s=%q: not a whole number ≥ 0", f.env, env))
+				} else {
+					*dst = n
+				}
+			}
+			fs.IntVar(dst, f.name, *dst, usage)
 		case *time.Duration:
 			if env != "" {
 				d, err := time.ParseDuration(env)
@@ -108,6 +126,9 @@ func contains(list []string, s string) bool {
 // Validate names every wrong value.
 func (c *Config) Validate() error {
 	var errs []error
+	if c.RatingsPerAddress < 0 || c.RatingsPerLink < 0 {
+		errs = append(errs, fmt.Errorf("--rating-limit-address and --rating-limit-link must be ≥ 0 (0: no limit)"))
+	}
 	if host, port, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr %q: want host:port, e.g. 127.0.0.1:8080", c.Addr))
 	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {

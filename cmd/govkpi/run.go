@@ -170,6 +170,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	srv, err := survey.NewServer(db, log, survey.ServerConfig{
 		TLS: cfg.TLS(), BaseURL: cfg.BaseURL, DefaultLang: cfg.Lang, TrustedProxies: cfg.proxies, Location: cfg.location,
 		IdleTimeout: cfg.IdleTimeout, SessionMax: cfg.SessionMax, Version: version,
+		RatingsPerAddress: cfg.RatingsPerAddress, RatingsPerLink: cfg.RatingsPerLink,
 	})
 	if err != nil {
 		return err

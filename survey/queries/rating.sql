@@ -1,0 +1,38 @@
+-- name: rating-link-insert
+INSERT INTO rating_links (slug, department_id, service_item, case_key, active, created_at)
+VALUES (?, ?, ?, ?, TRUE, ?)
+RETURNING id
+
+-- name: rating-link-by-slug
+SELECT l.id, l.slug, l.department_id, l.service_item, l.case_key, l.active, l.created_at,
+       d.code AS department_code, d.name_zh AS department_name_zh, d.name_en AS department_name_en
+FROM rating_links l JOIN departments d ON d.id = l.department_id
+WHERE l.slug = ?
+
+-- name: rating-links
+SELECT l.id, l.slug, l.department_id, l.service_item, l.case_key, l.active, l.created_at,
+       d.code AS department_code, d.name_zh AS department_name_zh, d.name_en AS department_name_en
+FROM rating_links l JOIN departments d ON d.id = l.department_id
+ORDER BY d.code, l.service_item, l.id
+
+-- name: rating-insert
+INSERT INTO ratings (department_id, link_id, service_item, channel, level, comment, reasons, phone, case_id, identified, source, rated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+RETURNING id
+
+-- name: rating-rollup-add
+-- One rating counted into its department's day, in the rating's own
+-- transaction.
+INSERT INTO rating_rollups (department_id, day, n1, n2, n3, n4, n5, identified_bad)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (department_id, day) DO UPDATE SET
+    n1 = rating_rollups.n1 + excluded.n1, n2 = rating_rollups.n2 + excluded.n2,
+    n3 = rating_rollups.n3 + excluded.n3, n4 = rating_rollups.n4 + excluded.n4,
+    n5 = rating_rollups.n5 + excluded.n5, identified_bad = rating_rollups.identified_bad + excluded.identified_bad
+
+-- name: rating-rollup-sum
+-- A department's counts by level over days from..to (inclusive, YYYY-MM-DD).
+SELECT COALESCE(SUM(n1), 0) AS n1, COALESCE(SUM(n2), 0) AS n2, COALESCE(SUM(n3), 0) AS n3,
+       COALESCE(SUM(n4), 0) AS n4, COALESCE(SUM(n5), 0) AS n5, COALESCE(SUM(identified_bad), 0) AS identified_bad
+FROM rating_rollups
+WHERE department_id = ? AND day >= ? AND day <= ?

@@ -1,0 +1,279 @@
+package survey
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Citizens' ratings (好差评). The national scheme has five levels:
+// 5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意; 1 and 2 are bad
+// ratings (差评), which ask for reasons and may leave a phone number for a
+// call-back.
+
+// RatingChannels are where the service was used: 窗口, 网上, 移动端, 自助终端.
+var RatingChannels = []string{"window", "online", "mobile", "kiosk"}
+
+// RatingReasons are the reason categories of a bad rating.
+var RatingReasons = []string{"process", "time", "attitude", "info", "online", "visits", "other"}
+
+// Limits of a rating's free text.
+const (
+	maxRatingComment = 500 // characters
+	maxServiceItem   = 100
+	maxCaseID        = 64
+)
+
+var (
+	phonePattern  = regexp.MustCompile(`^[0-9+\- ]{5,20}$`)
+	caseIDPattern = regexp.MustCompile(`^[0-9A-Za-z._:/-]{1,64}$`)
+)
+
+// RatingLink is a public rating page of a department, optionally for one
+// service item.
+type RatingLink struct {
+	ID               int64     `db:"id"`
+	Slug             string    `db:"slug"`
+	DepartmentID     int64     `db:"department_id"`
+	ServiceItem      string    `db:"service_item"`
+	CaseKey          string    `db:"case_key"` // signs per-case links; for the service system only
+	Active           bool      `db:"active"`
+	CreatedAt        time.Time `db:"created_at"`
+	DepartmentCode   string    `db:"department_code"`
+	DepartmentNameZh string    `db:"department_name_zh"`
+	DepartmentNameEn string    `db:"department_name_en"`
+}
+
+// DepartmentName returns the department's name in lang.
+func (l *RatingLink) DepartmentName(lang string) string {
+	if lang == "en" && l.DepartmentNameEn != "" {
+		return l.DepartmentNameEn
+	}
+	return l.DepartmentNameZh
+}
+
+// CreateRatingLink makes a public rating page for the department (and
+// service item, if any) with a random slug. Errors: EInvalid with field
+// messages.
+func (db *DB) CreateRatingLink(ctx context.Context, departmentCode, serviceItem string) (*RatingLink, error) {
+	serviceItem = strings.TrimSpace(serviceItem)
+	if !cleanText(serviceItem) || utf8.RuneCountInString(serviceItem) > maxServiceItem {
+		return nil, FieldErrors{"service_item": "err.text_invalid"}.Err()
+	}
+	dept, err := db.FindDepartmentByCode(ctx, strings.TrimSpace(departmentCode))
+	if ErrorCode(err) == ENotFound {
+		return nil, FieldErrors{"department": "err.department_unknown"}.Err()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !dept.Active {
+		return nil, FieldErrors{"department": "err.department_inactive"}.Err()
+	}
+	slug := newToken(9)
+	err = db.inTx(ctx, func(tx *sqlx.Tx) error {
+		var id int64
+		if err := db.write(ctx, tx, "rating-link-insert").GetContext(ctx, &id, slug, dept.ID, serviceItem, newToken(16), time.Now().UTC()); err != nil {
+			return fmt.Errorf("insert rating link: %w", err)
+		}
+		return db.auditChange(ctx, tx, AuditRatingLinkCreated, "rating_link", slug, dept.Code+" "+serviceItem)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.FindRatingLink(ctx, slug)
+}
+
+// FindRatingLink returns the link with its department, or ENotFound.
+func (db *DB) FindRatingLink(ctx context.Context, slug string) (*RatingLink, error) {
+	var l RatingLink
+	if err := db.read("rating-link-by-slug").GetContext(ctx, &l, slug); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, Errorf(ENotFound, "err.not_found")
+		}
+		return nil, fmt.Errorf("find rating link: %w", err)
+	}
+	return &l, nil
+}
+
+// RatingLinks lists every rating link by department code.
+func (db *DB) RatingLinks(ctx context.Context) ([]RatingLink, error) {
+	var out []RatingLink
+	if err := db.read("rating-links").SelectContext(ctx, &out); err != nil {
+		return nil, fmt.Errorf("rating links: %w", err)
+	}
+	return out, nil
+}
+
+// RatingInput is one rating as given on the public page or imported.
+type RatingInput struct {
+	DepartmentID int64
+	LinkID       int64 // 0 for none (an import)
+	ServiceItem  string
+	Channel      string
+	Level        int
+	Comment      string
+	Reasons      []string // bad ratings only
+	Phone        string   // bad ratings only: a call-back is asked for
+	CaseID       string   // "" for a rating not bound to a case
+	Identified   bool     // the rater is known (signed in to the service system)
+	Source       string   // web or import
+	At           time.Time
+}
+
+// Bad reports whether the rating is a 差评 (不满意 or 非常不满意).
+func (in *RatingInput) Bad() bool { return in.Level <= 2 }
+
+// Validate checks a rating, with a message per field.
+func (in *RatingInput) Validate() FieldErrors {
+	fe := FieldErrors{}
+	if in.Level < 1 || in.Level > 5 {
+		fe.Add("level", "err.rating_level")
+	}
+	if !slices.Contains(RatingChannels, in.Channel) {
+		fe.Add("channel", "err.rating_channel")
+	}
+	if !cleanMultiline(in.Comment) || utf8.RuneCountInString(in.Comment) > maxRatingComment {
+		fe.Add("comment", "err.rating_comment")
+	}
+	if !cleanText(in.ServiceItem) || utf8.RuneCountInString(in.ServiceItem) > maxServiceItem {
+		fe.Add("service_item", "err.text_invalid")
+	}
+	for _, r := range in.Reasons {
+		if !slices.Contains(RatingReasons, r) {
+			fe.Add("reasons", "err.rating_reason")
+		}
+	}
+	if in.Phone != "" && !phonePattern.MatchString(in.Phone) {
+		fe.Add("phone", "err.rating_phone")
+	}
+	if in.CaseID != "" && !caseIDPattern.MatchString(in.CaseID) {
+		fe.Add("case", "err.rating_case")
+	}
+	return fe
+}
+
+// cleanMultiline is cleanText allowing line breaks and tabs.
+func cleanMultiline(s string) bool {
+	return cleanText(strings.NewReplacer("\r\n", "", "\n", "", "\t", "").Replace(s))
+}
+
+// Rating is a stored rating.
+type Rating struct {
+	ID      int64
+	Level   int
+	RatedAt time.Time
+}
+
+// AddRating validates and stores a rating and counts it into its
+// department's day (in loc) in the same transaction; the write goes through
+// the group commit, so it returns once durable. A good rating drops
+// reasons and phone. Errors: EInvalid with field messages; EConflict
+// "err.rating_case_used" when the case was rated before.
+func (db *DB) AddRating(ctx context.Context, in RatingInput, loc *time.Location) (*Rating, error) {
+	in.Comment = strings.TrimSpace(in.Comment)
+	in.Phone = strings.TrimSpace(in.Phone)
+	if !in.Bad() {
+		in.Reasons, in.Phone = nil, ""
+	}
+	if in.Source == "" {
+		in.Source = "web"
+	}
+	if err := in.Validate().Err(); err != nil {
+		return nil, err
+	}
+	if in.At.IsZero() {
+		in.At = time.Now()
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	at := in.At.UTC().Truncate(time.Microsecond)
+	day := in.At.In(loc).Format(time.DateOnly)
+	counts := make([]any, 5)
+	for i := range counts {
+		counts[i] = 0
+	}
+	counts[in.Level-1] = 1
+	identifiedBad := 0
+	if in.Identified && in.Bad() {
+		identifiedBad = 1
+	}
+	var link, caseID any
+	if in.LinkID != 0 {
+		link = in.LinkID
+	}
+	if in.CaseID != "" {
+		caseID = in.CaseID
+	}
+	var id int64
+	err := db.inBatch(ctx, func(tx *sqlx.Tx) error {
+		err := db.write(ctx, tx, "rating-insert").GetContext(ctx, &id, in.DepartmentID, link, in.ServiceItem, in.Channel, in.Level,
+			in.Comment, strings.Join(in.Reasons, " "), in.Phone, caseID, in.Identified, in.Source, at)
+		if err != nil {
+			if isUniqueViolation(err) {
+				return Errorf(EConflict, "err.rating_case_used")
+			}
+			return fmt.Errorf("insert rating: %w", err)
+		}
+		args := append([]any{in.DepartmentID, day}, counts...)
+		if _, err := db.write(ctx, tx, "rating-rollup-add").ExecContext(ctx, append(args, identifiedBad)...); err != nil {
+			return fmt.Errorf("count rating: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Rating{ID: id, Level: in.Level, RatedAt: at}, nil
+}
+
+// RatingCounts are a department's ratings by level over a period.
+type RatingCounts struct {
+	N1            int `db:"n1"`
+	N2            int `db:"n2"`
+	N3            int `db:"n3"`
+	N4            int `db:"n4"`
+	N5            int `db:"n5"`
+	IdentifiedBad int `db:"identified_bad"`
+}
+
+// Total is the number of ratings.
+func (c RatingCounts) Total() int { return c.N1 + c.N2 + c.N3 + c.N4 + c.N5 }
+
+// RatingCountsBetween sums the department's rollups over the civil days
+// from..to (inclusive, YYYY-MM-DD): no raw rating is read.
+func (db *DB) RatingCountsBetween(ctx context.Context, departmentID int64, from, to string) (RatingCounts, error) {
+	var c RatingCounts
+	if err := db.read("rating-rollup-sum").GetContext(ctx, &c, departmentID, from, to); err != nil {
+		return c, fmt.Errorf("rating counts of department %d: %w", departmentID, err)
+	}
+	return c, nil
+}
+
+// CaseSignature is the one-time token that binds a rating link to one
+// case: the service system, holding the link's case key, prints
+// /r/{slug}?case={id}&sig={signature} on the applicant's receipt. A case id
+// cannot be made up without the key, and as case ids are unique a token is
+// used once.
+func (l *RatingLink) CaseSignature(caseID string) string {
+	m := hmac.New(sha256.New, []byte(l.CaseKey))
+	m.Write([]byte("rating-case\x00" + l.Slug + "\x00" + caseID))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// ValidCase reports whether sig is the link's signature of caseID.
+func (l *RatingLink) ValidCase(caseID, sig string) bool {
+	return hmac.Equal([]byte(l.CaseSignature(caseID)), []byte(strings.ToLower(sig)))
+}
