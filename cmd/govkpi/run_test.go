@@ -144,7 +144,7 @@ func TestMigrateAndBackupCommands(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "m.db")
 	out, err := runCmd(t, "", noEnv, "migrate", "--db", db)
-	if err != nil || !strings.Contains(out, "applied 5 migrations") {
+	if err != nil || !strings.Contains(out, "applied 6 migrations") {
 		t.Fatalf("first migrate: %q %v", out, err)
 	}
 	out, err = runCmd(t, "", noEnv, "migrate", "--db", db)
