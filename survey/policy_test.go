@@ -30,6 +30,7 @@ var expectedPolicy = map[string]string{
 	"campaign.assign": "admin", "campaign.status": "admin", "campaign.missing": "admin,evaluator",
 	"campaign.responses.csv": "admin,evaluator", "campaign.responses.xlsx": "admin,evaluator",
 	"review": "admin,evaluator", "review.decide": "admin",
+	"ratings": "admin", "rating.link.create": "admin", "rating.poster": "admin",
 	"fill": "official", "fill.post": "official", "fill.receipt": "official", "fill.autosave": "official",
 }
 
@@ -136,8 +137,12 @@ func TestRoleRouteMatrix(t *testing.T) {
 	if err != nil || len(assigned) != 1 {
 		t.Fatalf("assignments: %v %v", assigned, err)
 	}
+	link, err := app.db.CreateRatingLink(ctx, "LJ-GA", "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	ids := map[string]string{"department": itoa(dept.ID), "account": itoa(acct.ID), "instrument": itoa(inst.ID), "campaign": itoa(camp.ID),
-		"assignment": itoa(assigned[0].ID)}
+		"assignment": itoa(assigned[0].ID), "rating_link": itoa(link.ID)}
 	roles := []string{"anonymous", "admin", "evaluator", "official"}
 	for _, rt := range walkRoutes(t, app.srv) {
 		path := rt.path
@@ -151,6 +156,9 @@ func TestRoleRouteMatrix(t *testing.T) {
 			}
 			if strings.HasPrefix(path, "/admin/campaigns") {
 				kind = "campaign"
+			}
+			if strings.HasPrefix(path, "/admin/ratings/links") {
+				kind = "rating_link"
 			}
 			if strings.HasPrefix(path, "/fill/") || strings.HasPrefix(path, "/admin/assignments") {
 				kind = "assignment"

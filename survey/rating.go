@@ -107,6 +107,18 @@ func (db *DB) FindRatingLink(ctx context.Context, slug string) (*RatingLink, err
 	return &l, nil
 }
 
+// FindRatingLinkByID returns the link with its department, or ENotFound.
+func (db *DB) FindRatingLinkByID(ctx context.Context, id int64) (*RatingLink, error) {
+	var l RatingLink
+	if err := db.read("rating-link-by-id").GetContext(ctx, &l, id); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, Errorf(ENotFound, "err.not_found")
+		}
+		return nil, fmt.Errorf("find rating link %d: %w", id, err)
+	}
+	return &l, nil
+}
+
 // RatingLinks lists every rating link by department code.
 func (db *DB) RatingLinks(ctx context.Context) ([]RatingLink, error) {
 	var out []RatingLink
@@ -276,4 +288,38 @@ func (l *RatingLink) CaseSignature(caseID string) string {
 // ValidCase reports whether sig is the link's signature of caseID.
 func (l *RatingLink) ValidCase(caseID, sig string) bool {
 	return hmac.Equal([]byte(l.CaseSignature(caseID)), []byte(strings.ToLower(sig)))
+}
+
+// DepartmentRatings are one department's counts over a period.
+type DepartmentRatings struct {
+	DepartmentCode   string `db:"department_code"`
+	DepartmentNameZh string `db:"department_name_zh"`
+	DepartmentNameEn string `db:"department_name_en"`
+	RatingCounts
+}
+
+// DepartmentName returns the department's name in lang.
+func (d *DepartmentRatings) DepartmentName(lang string) string {
+	if lang == "en" && d.DepartmentNameEn != "" {
+		return d.DepartmentNameEn
+	}
+	return d.DepartmentNameZh
+}
+
+// SatisfiedPercent is the share of 非常满意 and 满意, as text.
+func (d *DepartmentRatings) SatisfiedPercent() string {
+	if d.Total() == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f%%", float64(d.N4+d.N5)*100/float64(d.Total()))
+}
+
+// RatingsByDepartment sums every department's rollups over the civil days
+// from..to (inclusive, YYYY-MM-DD), by department code.
+func (db *DB) RatingsByDepartment(ctx context.Context, from, to string) ([]DepartmentRatings, error) {
+	var out []DepartmentRatings
+	if err := db.read("rating-rollup-by-department").SelectContext(ctx, &out, from, to); err != nil {
+		return nil, fmt.Errorf("ratings by department: %w", err)
+	}
+	return out, nil
 }

@@ -326,3 +326,40 @@ func BenchmarkRatingPost(b *testing.B) {
 	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "ratings/s")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 }
+
+func TestRatingAdminPages(t *testing.T) {
+	app := newTestApp(t)
+	admin := app.client()
+	admin.signIn("admin")
+	r := admin.post("/admin/ratings/links", url.Values{"department": {"NOPE"}, "service_item": {"<b>x</b>"}})
+	if r.status != http.StatusBadRequest || !strings.Contains(r.body, `id="department-error"`) || !strings.Contains(r.body, `value="&lt;b&gt;x&lt;/b&gt;"`) {
+		t.Fatalf("unknown department: %d", r.status)
+	}
+	r = admin.post("/admin/ratings/links", url.Values{"department": {"LJ-GA"}, "service_item": {"户籍迁移"}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("create link: %d", r.status)
+	}
+	links, _ := app.db.RatingLinks(context.Background())
+	if len(links) != 1 || links[0].ServiceItem != "户籍迁移" {
+		t.Fatalf("links %+v", links)
+	}
+	if entries, _ := app.db.FindAudit(context.Background(), AuditFilter{Action: AuditRatingLinkCreated, Limit: 5}); len(entries) != 1 || entries[0].ActorName != "admin" {
+		t.Fatalf("link creation not audited with its actor: %+v", entries)
+	}
+	visitor := app.client()
+	visitor.post("/r/"+links[0].Slug, url.Values{"level": {"4"}, "channel": {"mobile"}})
+	visitor.post("/r/"+links[0].Slug, url.Values{"level": {"1"}, "channel": {"mobile"}, "website": {"bot"}})
+	r = admin.get("/admin/ratings")
+	if r.status != http.StatusOK || !strings.Contains(r.body, "/r/"+links[0].Slug) || !strings.Contains(r.body, "100.0%") ||
+		!strings.Contains(r.body, "疑似机器提交") {
+		t.Fatalf("ratings page: %d", r.status)
+	}
+	r = admin.get("/admin/ratings/links/" + itoa(links[0].ID) + "/poster")
+	if r.status != http.StatusOK || !strings.Contains(r.body, "澜江市公安局") || !strings.Contains(r.body, "户籍迁移") ||
+		!strings.Contains(r.body, app.ts.URL[len("http://"):]+"/r/"+links[0].Slug) {
+		t.Fatalf("poster: %d", r.status)
+	}
+	if r := admin.get("/admin/ratings/links/999999/poster"); r.status != http.StatusNotFound {
+		t.Fatalf("unknown link's poster: %d", r.status)
+	}
+}

@@ -79,5 +79,9 @@ func (s *Server) routes() {
 	s.Route("review", "/admin/assignments/{id:[0-9]+}", readers, s.handleReview, get)
 	s.Route("review.decide", "/admin/assignments/{id:[0-9]+}/review", admin, s.handleReviewDecide, post)
 
+	s.Route("ratings", "/admin/ratings", admin, s.handleRatings, get)
+	s.Route("rating.link.create", "/admin/ratings/links", admin, s.handleRatingLinkCreate, post)
+	s.Route("rating.poster", "/admin/ratings/links/{id:[0-9]+}/poster", admin, s.handleRatingPoster, get)
+
 	s.Route("audit", "/admin/audit", admin, s.handleAudit, get)
 }

@@ -36,3 +36,19 @@ SELECT COALESCE(SUM(n1), 0) AS n1, COALESCE(SUM(n2), 0) AS n2, COALESCE(SUM(n3),
        COALESCE(SUM(n4), 0) AS n4, COALESCE(SUM(n5), 0) AS n5, COALESCE(SUM(identified_bad), 0) AS identified_bad
 FROM rating_rollups
 WHERE department_id = ? AND day >= ? AND day <= ?
+
+-- name: rating-link-by-id
+SELECT l.id, l.slug, l.department_id, l.service_item, l.case_key, l.active, l.created_at,
+       d.code AS department_code, d.name_zh AS department_name_zh, d.name_en AS department_name_en
+FROM rating_links l JOIN departments d ON d.id = l.department_id
+WHERE l.id = ?
+
+-- name: rating-rollup-by-department
+-- Every department's counts by level over days from..to, from the rollups.
+SELECT d.code AS department_code, d.name_zh AS department_name_zh, d.name_en AS department_name_en,
+       SUM(r.n1) AS n1, SUM(r.n2) AS n2, SUM(r.n3) AS n3, SUM(r.n4) AS n4, SUM(r.n5) AS n5,
+       SUM(r.identified_bad) AS identified_bad
+FROM rating_rollups r JOIN departments d ON d.id = r.department_id
+WHERE r.day >= ? AND r.day <= ?
+GROUP BY d.code, d.name_zh, d.name_en
+ORDER BY d.code
