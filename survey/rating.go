@@ -323,3 +323,92 @@ func (db *DB) RatingsByDepartment(ctx context.Context, from, to string) ([]Depar
 	}
 	return out, nil
 }
+
+// rollupKey is one department's day.
+type rollupKey struct {
+	dept int64
+	day  string
+}
+
+// StoreRatings stores many ratings in one transaction, all or nothing, for
+// imports and generated data: every rating is checked first, and a refused
+// batch is an *ImportError naming each bad rating by its 1-based position
+// (Row) and field (Column). Rollups are added per department and day once
+// for the batch. Case ids already stored, or repeated in the batch, are
+// refused too. Returns how many were stored.
+func (db *DB) StoreRatings(ctx context.Context, batch []RatingInput, loc *time.Location) (int, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	var problems []RowError
+	seen := map[string]int{}
+	for i := range batch {
+		in := &batch[i]
+		in.Comment, in.Phone = strings.TrimSpace(in.Comment), strings.TrimSpace(in.Phone)
+		if !in.Bad() {
+			in.Reasons, in.Phone = nil, ""
+		}
+		if in.Source == "" {
+			in.Source = "import"
+		}
+		if in.At.IsZero() {
+			problems = append(problems, RowError{Row: i + 1, Column: "time", Key: "err.required"})
+		}
+		for field, key := range in.Validate() {
+			problems = append(problems, RowError{Row: i + 1, Column: field, Key: key})
+		}
+		if in.CaseID != "" {
+			if first, dup := seen[in.CaseID]; dup {
+				problems = append(problems, RowError{Row: i + 1, Column: "case", Key: "err.rating_case_repeated", Args: []any{first}})
+			}
+			seen[in.CaseID] = i + 1
+		}
+	}
+	if len(problems) > 0 {
+		return 0, &ImportError{Rows: problems}
+	}
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		rollups := map[rollupKey]*[6]int{}
+		insert := db.write(ctx, tx, "rating-insert")
+		for i := range batch {
+			in := &batch[i]
+			var link, caseID any
+			if in.LinkID != 0 {
+				link = in.LinkID
+			}
+			if in.CaseID != "" {
+				caseID = in.CaseID
+			}
+			var id int64
+			err := insert.GetContext(ctx, &id, in.DepartmentID, link, in.ServiceItem, in.Channel, in.Level, in.Comment,
+				strings.Join(in.Reasons, " "), in.Phone, caseID, in.Identified, in.Source, in.At.UTC().Truncate(time.Microsecond))
+			if err != nil {
+				if isUniqueViolation(err) {
+					return &ImportError{Rows: []RowError{{Row: i + 1, Column: "case", Key: "err.rating_case_used"}}}
+				}
+				return fmt.Errorf("insert rating %d: %w", i+1, err)
+			}
+			k := rollupKey{in.DepartmentID, in.At.In(loc).Format(time.DateOnly)}
+			c := rollups[k]
+			if c == nil {
+				c = &[6]int{}
+				rollups[k] = c
+			}
+			c[in.Level-1]++
+			if in.Identified && in.Bad() {
+				c[5]++
+			}
+		}
+		add := db.write(ctx, tx, "rating-rollup-add")
+		for k, c := range rollups {
+			if _, err := add.ExecContext(ctx, k.dept, k.day, c[0], c[1], c[2], c[3], c[4], c[5]); err != nil {
+				return fmt.Errorf("count ratings: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(batch), nil
+}

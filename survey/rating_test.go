@@ -2,6 +2,7 @@ package survey
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -362,4 +363,45 @@ func TestRatingAdminPages(t *testing.T) {
 	if r := admin.get("/admin/ratings/links/999999/poster"); r.status != http.StatusNotFound {
 		t.Fatalf("unknown link's poster: %d", r.status)
 	}
+}
+
+func TestStoreRatings(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		mustDept(t, db, "LJ", "澜江市人民政府", "city", "")
+		dept := mustDept(t, db, "LJ-RS", "澜江市人力资源和社会保障局", "city", "LJ")
+		day := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
+		var batch []RatingInput
+		for i := range 1000 {
+			batch = append(batch, RatingInput{DepartmentID: dept.ID, Channel: RatingChannels[i%4], Level: 1 + i%5,
+				At: day.Add(time.Duration(i) * time.Hour), CaseID: fmt.Sprintf("RS-%05d", i), Identified: i%2 == 0})
+		}
+		bad := slices.Clone(batch)
+		bad[10].Level, bad[20].CaseID = 7, bad[3].CaseID
+		err := func() error { _, err := db.StoreRatings(ctx, bad, time.UTC); return err }()
+		var ie *ImportError
+		if !errors.As(err, &ie) || len(ie.Rows) != 2 || ie.Rows[0].Row != 11 || ie.Rows[0].Column != "level" ||
+			ie.Rows[1].Row != 21 || ie.Rows[1].Column != "case" {
+			t.Fatalf("refused batch: %v %+v", err, ie)
+		}
+		if n := countRows(t, db, "SELECT COUNT(*) FROM ratings"); n != 0 {
+			t.Fatalf("a refused batch stored %d ratings", n)
+		}
+		n, err := db.StoreRatings(ctx, batch, time.UTC)
+		if err != nil || n != 1000 {
+			t.Fatalf("stored %d: %v", n, err)
+		}
+		c, _ := db.RatingCountsBetween(ctx, dept.ID, "2026-01-01", "2026-12-31")
+		if c.Total() != 1000 || c.N1 != 200 || c.N5 != 200 || c.IdentifiedBad != 200 {
+			t.Fatalf("rollups %+v", c)
+		}
+		// The same cases again: refused as a whole, by row.
+		_, err = db.StoreRatings(ctx, batch[:5], time.UTC)
+		if !errors.As(err, &ie) || ie.Rows[0].Row != 1 || ie.Rows[0].Key != "err.rating_case_used" {
+			t.Fatalf("re-import: %v", err)
+		}
+		if c2, _ := db.RatingCountsBetween(ctx, dept.ID, "2026-01-01", "2026-12-31"); c2 != c {
+			t.Fatalf("a refused re-import changed the rollups: %+v", c2)
+		}
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"time"
 
 	"govkpi/survey"
 	"govkpi/survey/instrument"
@@ -37,7 +38,7 @@ var demoAccounts = []demoAccount{
 // account per role (and officials for several departments). It leaves a
 // database that already has departments as it is. It returns the lines to
 // print: the sign-ins.
-func seedDemo(ctx context.Context, db *survey.DB, path string) ([]string, error) {
+func seedDemo(ctx context.Context, db *survey.DB, path string, loc *time.Location) ([]string, error) {
 	_, n, err := db.FindDepartments(ctx, survey.DepartmentFilter{Limit: 1})
 	if err != nil {
 		return nil, err
@@ -83,6 +84,9 @@ func seedDemo(ctx context.Context, db *survey.DB, path string) ([]string, error)
 	} else if len(list) == 0 {
 		if err := seedQuestionnaires(ctx, db); err != nil {
 			return nil, err
+		}
+		if _, err := seedRatings(ctx, db, loc); err != nil {
+			return nil, fmt.Errorf("demo ratings: %w", err)
 		}
 	}
 	return append(lines, ""), nil

@@ -163,7 +163,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer db.Close()
 	var demoLines []string
 	if demo {
-		if demoLines, err = seedDemo(ctx, db, cfg.DB); err != nil {
+		if demoLines, err = seedDemo(ctx, db, cfg.DB, cfg.location); err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"govkpi/survey"
+)
+
+// Demo ratings: every city bureau and district office gets a rating link
+// and about two years of citizens' ratings, about 200,000 in all. A
+// department's volume, channel mix and quality are drawn once from its
+// code, so departments differ the same way on every machine: the busy
+// counters (公安, 人社, 市场监管) get the most ratings, and a few
+// departments are clearly worse than the rest.
+
+var demoComments = []string{"办事很快，工作人员很耐心。", "一次就办好了，点赞！", "网上提交很方便。", "材料要求写得很清楚。",
+	"排队时间有点长。", "希望增加周末服务时间。"}
+
+var demoBadComments = []string{"跑了三次才办成，希望一次告知所需材料。", "网上系统经常卡顿，提交失败。", "窗口人员态度冷淡。",
+	"办理时间超过了承诺时限。"}
+
+// demoRatingsPerDay is the mean daily ratings of an average department.
+const demoRatingsPerDay = 4.5
+
+func seedRatings(ctx context.Context, db *survey.DB, loc *time.Location) (int, error) {
+	var depts []survey.Department
+	for _, level := range []string{"city", "district"} {
+		list, _, err := db.FindDepartments(ctx, survey.DepartmentFilter{Level: level, Active: "true", Limit: 500})
+		if err != nil {
+			return 0, err
+		}
+		depts = append(depts, list...)
+	}
+	now := time.Now().In(loc)
+	start := time.Date(now.Year()-1, 1, 1, 0, 0, 0, 0, loc)
+	days := int(now.Sub(start).Hours() / 24)
+	total := 0
+	var batch []survey.RatingInput
+	flush := func() error {
+		n, err := db.StoreRatings(ctx, batch, loc)
+		total += n
+		batch = batch[:0]
+		return err
+	}
+	for _, d := range depts {
+		link, err := db.CreateRatingLink(ctx, d.Code, "")
+		if err != nil {
+			return total, fmt.Errorf("demo rating link %s: %w", d.Code, err)
+		}
+		r := demoRand(d.Code+"/ratings", 0)
+		volume := demoRatingsPerDay * (0.3 + r.Float64()*1.4)
+		switch d.Category {
+		case "公安", "人社", "市场监管":
+			volume *= 3
+		}
+		quality := 0.55 + r.Float64()*0.4 // share of 非常满意 among good ratings
+		badShare := 0.01 + r.Float64()*0.05
+		if r.IntN(8) == 0 {
+			badShare += 0.08 // a department with a problem
+		}
+		online := 0.2 + r.Float64()*0.5
+		for day := range days {
+			date := start.AddDate(0, 0, day)
+			// Fewer ratings at weekends and a slow rise over the two years.
+			n := volume * (0.7 + 0.6*float64(day)/float64(days))
+			if wd := date.Weekday(); wd == time.Saturday || wd == time.Sunday {
+				n *= 0.25
+			}
+			count := int(n) + boolInt(r.Float64() < n-float64(int(n)))
+			for i := range count {
+				batch = append(batch, demoRating(r, link, date, i, quality, badShare, online))
+			}
+			if len(batch) >= 20_000 {
+				if err := flush(); err != nil {
+					return total, err
+				}
+			}
+		}
+	}
+	if len(batch) > 0 {
+		if err := flush(); err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// demoRating draws the i-th rating of a department's day.
+func demoRating(r *rand.Rand, link *survey.RatingLink, date time.Time, i int, quality, badShare, online float64) survey.RatingInput {
+	in := survey.RatingInput{DepartmentID: link.DepartmentID, LinkID: link.ID, Source: "web",
+		At: date.Add(time.Duration(8*3600+r.IntN(9*3600)) * time.Second)}
+	switch u := r.Float64(); {
+	case u < badShare*0.4:
+		in.Level = 1
+	case u < badShare:
+		in.Level = 2
+	case u < badShare+0.06:
+		in.Level = 3
+	case r.Float64() < quality:
+		in.Level = 5
+	default:
+		in.Level = 4
+	}
+	switch u := r.Float64(); {
+	case u < online*0.6:
+		in.Channel = "online"
+	case u < online:
+		in.Channel = "mobile"
+	case u < online+0.05:
+		in.Channel = "kiosk"
+	default:
+		in.Channel = "window"
+	}
+	if in.Bad() {
+		in.Reasons = []string{survey.RatingReasons[r.IntN(len(survey.RatingReasons))]}
+		in.Comment = demoBadComments[r.IntN(len(demoBadComments))]
+		if r.IntN(2) == 0 {
+			in.Phone = fmt.Sprintf("139%08d", r.IntN(100_000_000))
+		}
+	} else if r.IntN(6) == 0 {
+		in.Comment = demoComments[r.IntN(len(demoComments))]
+	}
+	if r.IntN(3) == 0 {
+		in.CaseID = fmt.Sprintf("%s-%s-%04d", link.DepartmentCode, date.Format("20060102"), i+1)
+		in.Identified = true
+	}
+	return in
+}
