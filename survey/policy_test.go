@@ -30,7 +30,7 @@ var expectedPolicy = map[string]string{
 	"campaign.assign": "admin", "campaign.status": "admin", "campaign.missing": "admin,evaluator",
 	"campaign.responses.csv": "admin,evaluator", "campaign.responses.xlsx": "admin,evaluator",
 	"review": "admin,evaluator", "review.decide": "admin",
-	"ratings": "admin", "rating.link.create": "admin", "rating.poster": "admin",
+	"ratings": "admin", "rating.link.create": "admin", "rating.poster": "admin", "rating.qr.png": "admin", "rating.qr.svg": "admin",
 	"fill": "official", "fill.post": "official", "fill.receipt": "official", "fill.autosave": "official",
 }
 

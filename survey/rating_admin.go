@@ -109,3 +109,37 @@ func (s *Server) handleRatingPoster(w http.ResponseWriter, r *http.Request) {
 	}{l, s.publicBase(r) + "/r/" + l.Slug}
 	s.render(w, r, http.StatusOK, "rating_poster", p)
 }
+
+// handleRatingQR answers the link's QR code as PNG (for office documents)
+// or SVG (for printing at any size), as a download named after the
+// department.
+func (s *Server) handleRatingQR(format string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		l, err := s.DB.FindRatingLinkByID(r.Context(), id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		url := s.publicBase(r) + "/r/" + l.Slug
+		var body []byte
+		switch format {
+		case "png":
+			body, err = QRPNG(url, 12)
+			w.Header().Set("Content-Type", "image/png")
+		default:
+			body, err = QRSVG(url)
+			w.Header().Set("Content-Type", "image/svg+xml")
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Disposition", `inline; filename="rating-`+l.DepartmentCode+`.`+format+`"`)
+		w.Write(body)
+	}
+}

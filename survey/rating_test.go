@@ -360,6 +360,12 @@ func TestRatingAdminPages(t *testing.T) {
 		!strings.Contains(r.body, app.ts.URL[len("http://"):]+"/r/"+links[0].Slug) {
 		t.Fatalf("poster: %d", r.status)
 	}
+	for _, f := range []struct{ ext, ctype, start string }{{"png", "image/png", "\x89PNG"}, {"svg", "image/svg+xml", "<"}} {
+		r := admin.get("/admin/ratings/links/" + itoa(links[0].ID) + "/qr." + f.ext)
+		if r.status != http.StatusOK || r.header.Get("Content-Type") != f.ctype || !strings.HasPrefix(strings.TrimSpace(r.body), f.start) {
+			t.Fatalf("qr.%s: %d %s", f.ext, r.status, r.header.Get("Content-Type"))
+		}
+	}
 	if r := admin.get("/admin/ratings/links/999999/poster"); r.status != http.StatusNotFound {
 		t.Fatalf("unknown link's poster: %d", r.status)
 	}

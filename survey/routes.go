@@ -82,6 +82,8 @@ func (s *Server) routes() {
 	s.Route("ratings", "/admin/ratings", admin, s.handleRatings, get)
 	s.Route("rating.link.create", "/admin/ratings/links", admin, s.handleRatingLinkCreate, post)
 	s.Route("rating.poster", "/admin/ratings/links/{id:[0-9]+}/poster", admin, s.handleRatingPoster, get)
+	s.Route("rating.qr.png", "/admin/ratings/links/{id:[0-9]+}/qr.png", admin, s.handleRatingQR("png"), get)
+	s.Route("rating.qr.svg", "/admin/ratings/links/{id:[0-9]+}/qr.svg", admin, s.handleRatingQR("svg"), get)
 
 	s.Route("audit", "/admin/audit", admin, s.handleAudit, get)
 }
