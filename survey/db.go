@@ -41,6 +41,8 @@ type DB struct {
 	q       *queries
 	path    string   // SQLite file path
 	batch   *batcher // group commit of SQLite writes; nil on PostgreSQL
+
+	calendar calendarCache // the working-day calendar in force
 }
 
 // IsPostgres reports whether dsn selects PostgreSQL.

@@ -189,7 +189,9 @@ type Rating struct {
 }
 
 // AddRating validates and stores a rating and counts it into its
-// department's day (in loc) in the same transaction; the write goes through
+// department's day (in loc) in the same transaction, where a bad rating
+// also opens its rectification ticket, due DefaultRectificationDays working
+// days later; the write goes through
 // the group commit, so it returns once durable. A good rating drops
 // reasons and phone. Errors: EInvalid with field messages; EConflict
 // "err.rating_case_used" when the case was rated before.
@@ -229,6 +231,14 @@ func (db *DB) AddRating(ctx context.Context, in RatingInput, loc *time.Location)
 	if in.CaseID != "" {
 		caseID = in.CaseID
 	}
+	var due time.Time
+	if in.Bad() {
+		cal, err := db.Calendar(ctx)
+		if err != nil {
+			return nil, err
+		}
+		due = cal.AddWorkdays(in.At, DefaultRectificationDays)
+	}
 	var id int64
 	err := db.inBatch(ctx, func(tx *sqlx.Tx) error {
 		err := db.write(ctx, tx, "rating-insert").GetContext(ctx, &id, in.DepartmentID, link, in.ServiceItem, in.Channel, in.Level,
@@ -238,6 +248,11 @@ func (db *DB) AddRating(ctx context.Context, in RatingInput, loc *time.Location)
 				return Errorf(EConflict, "err.rating_case_used")
 			}
 			return fmt.Errorf("insert rating: %w", err)
+		}
+		if in.Bad() {
+			if err := db.openTicket(ctx, tx, id, in.DepartmentID, at, due); err != nil {
+				return err
+			}
 		}
 		args := append([]any{in.DepartmentID, day}, counts...)
 		if _, err := db.write(ctx, tx, "rating-rollup-add").ExecContext(ctx, append(args, identifiedBad)...); err != nil {
@@ -335,8 +350,10 @@ type rollupKey struct {
 // batch is an *ImportError naming each bad rating by its 1-based position
 // (Row) and field (Column). Rollups are added per department and day once
 // for the batch. Case ids already stored, or repeated in the batch, are
-// refused too. Returns how many were stored.
-func (db *DB) StoreRatings(ctx context.Context, batch []RatingInput, loc *time.Location) (int, error) {
+// refused too. With openTickets every bad rating opens its rectification
+// ticket, as on the public page; ratings taken from another system's
+// history are stored without. Returns how many were stored.
+func (db *DB) StoreRatings(ctx context.Context, batch []RatingInput, loc *time.Location, openTickets bool) (int, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -367,7 +384,11 @@ func (db *DB) StoreRatings(ctx context.Context, batch []RatingInput, loc *time.L
 	if len(problems) > 0 {
 		return 0, &ImportError{Rows: problems}
 	}
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+	cal, err := db.Calendar(ctx)
+	if err != nil {
+		return 0, err
+	}
+	err = db.inTx(ctx, func(tx *sqlx.Tx) error {
 		rollups := map[rollupKey]*[6]int{}
 		insert := db.write(ctx, tx, "rating-insert")
 		for i := range batch {
@@ -387,6 +408,11 @@ func (db *DB) StoreRatings(ctx context.Context, batch []RatingInput, loc *time.L
 					return &ImportError{Rows: []RowError{{Row: i + 1, Column: "case", Key: "err.rating_case_used"}}}
 				}
 				return fmt.Errorf("insert rating %d: %w", i+1, err)
+			}
+			if openTickets && in.Bad() {
+				if err := db.openTicket(ctx, tx, id, in.DepartmentID, in.At.UTC(), cal.AddWorkdays(in.At, DefaultRectificationDays)); err != nil {
+					return err
+				}
 			}
 			k := rollupKey{in.DepartmentID, in.At.In(loc).Format(time.DateOnly)}
 			c := rollups[k]

@@ -384,7 +384,7 @@ func TestStoreRatings(t *testing.T) {
 		}
 		bad := slices.Clone(batch)
 		bad[10].Level, bad[20].CaseID = 7, bad[3].CaseID
-		err := func() error { _, err := db.StoreRatings(ctx, bad, time.UTC); return err }()
+		err := func() error { _, err := db.StoreRatings(ctx, bad, time.UTC, true); return err }()
 		var ie *ImportError
 		if !errors.As(err, &ie) || len(ie.Rows) != 2 || ie.Rows[0].Row != 11 || ie.Rows[0].Column != "level" ||
 			ie.Rows[1].Row != 21 || ie.Rows[1].Column != "case" {
@@ -393,7 +393,7 @@ func TestStoreRatings(t *testing.T) {
 		if n := countRows(t, db, "SELECT COUNT(*) FROM ratings"); n != 0 {
 			t.Fatalf("a refused batch stored %d ratings", n)
 		}
-		n, err := db.StoreRatings(ctx, batch, time.UTC)
+		n, err := db.StoreRatings(ctx, batch, time.UTC, true)
 		if err != nil || n != 1000 {
 			t.Fatalf("stored %d: %v", n, err)
 		}
@@ -402,7 +402,7 @@ func TestStoreRatings(t *testing.T) {
 			t.Fatalf("rollups %+v", c)
 		}
 		// The same cases again: refused as a whole, by row.
-		_, err = db.StoreRatings(ctx, batch[:5], time.UTC)
+		_, err = db.StoreRatings(ctx, batch[:5], time.UTC, true)
 		if !errors.As(err, &ie) || ie.Rows[0].Row != 1 || ie.Rows[0].Key != "err.rating_case_used" {
 			t.Fatalf("re-import: %v", err)
 		}

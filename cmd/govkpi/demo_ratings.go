@@ -40,7 +40,7 @@ func seedRatings(ctx context.Context, db *survey.DB, loc *time.Location) (int, e
 	total := 0
 	var batch []survey.RatingInput
 	flush := func() error {
-		n, err := db.StoreRatings(ctx, batch, loc)
+		n, err := db.StoreRatings(ctx, batch, loc, false)
 		total += n
 		batch = batch[:0]
 		return err

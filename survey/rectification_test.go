@@ -1,0 +1,105 @@
+package survey
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRectifications(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		mustDept(t, db, "LJ", "澜江市人民政府", "city", "")
+		ga := mustDept(t, db, "LJ-GA", "澜江市公安局", "city", "LJ")
+		shanghai, _ := time.LoadLocation("Asia/Shanghai")
+		// A bad rating on Friday 6 February 2026, 20:00 in Shanghai: 15
+		// working days, with the 春节 holidays (15–23 February) and the
+		// make-up Saturdays 14 and 28 February, end on Thursday 5 March.
+		at := time.Date(2026, 2, 6, 20, 0, 0, 0, shanghai)
+		in := RatingInput{DepartmentID: ga.ID, Channel: "window", Level: 1, Reasons: []string{"time"}, Phone: "13900001111",
+			CaseID: "GA-1", Identified: true, At: at}
+		if _, err := db.AddRating(ctx, in, shanghai); err != nil {
+			t.Fatal(err)
+		}
+		good := in
+		good.Level, good.CaseID = 5, "GA-2"
+		if _, err := db.AddRating(ctx, good, shanghai); err != nil {
+			t.Fatal(err)
+		}
+		list, err := db.FindRectifications(ctx, RectificationFilter{DepartmentID: ga.ID})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("tickets %+v %v (a good rating must open none)", list, err)
+		}
+		tk := list[0]
+		if due := tk.DueAt.In(shanghai); due.Format(time.DateOnly) != "2026-03-05" || tk.State != "open" || tk.Level != 1 || !tk.Overdue {
+			t.Fatalf("ticket due %s, state %s, overdue %v", due, tk.State, tk.Overdue)
+		}
+
+		// The official answers; the admin sends it back; answered again, accepted.
+		resp := RectificationResponse{CallbackAt: time.Now().Add(-time.Hour), CallbackResult: "已电话联系，群众表示理解",
+			Outcome: "immediate", Action: "已优化窗口排号，增加高峰时段人手。"}
+		bad := resp
+		bad.Outcome, bad.Action = "ignore", " "
+		if err := db.RespondRectification(ctx, tk.ID, bad); formErrors(err)["outcome"] == "" || formErrors(err)["action"] == "" {
+			t.Fatalf("bad response: %v", err)
+		}
+		if err := db.ReviewRectification(ctx, tk.ID, true, ""); ErrorCode(err) != EConflict {
+			t.Fatalf("accepting an unanswered ticket: %v", err)
+		}
+		if err := db.RespondRectification(ctx, tk.ID, resp); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.RespondRectification(ctx, tk.ID, resp); ErrorCode(err) != EConflict {
+			t.Fatalf("answering twice: %v", err)
+		}
+		if err := db.ReviewRectification(ctx, tk.ID, false, ""); formErrors(err)["comment"] == "" {
+			t.Fatalf("send back without a comment: %v", err)
+		}
+		if err := db.ReviewRectification(ctx, tk.ID, false, "请补充整改照片"); err != nil {
+			t.Fatal(err)
+		}
+		if r, _ := db.FindRectification(ctx, tk.ID); r.State != "returned" || r.ReviewComment != "请补充整改照片" || !r.Open() {
+			t.Fatalf("after sending back: %+v", r)
+		}
+		if err := db.RespondRectification(ctx, tk.ID, resp); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ReviewRectification(ctx, tk.ID, true, ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ReviewRectification(ctx, 999999, true, ""); ErrorCode(err) != ENotFound {
+			t.Fatalf("unknown ticket: %v", err)
+		}
+		c, err := db.RectificationCountsBetween(ctx, ga.ID, time.Date(2026, 1, 1, 0, 0, 0, 0, shanghai), time.Date(2027, 1, 1, 0, 0, 0, 0, shanghai))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Answered after its due date (it is now past 5 March), so not on
+		// time; the identified rater was called back.
+		if c.Due != 1 || c.ClosedOnTime != 0 || c.Identified != 1 || c.IdentifiedCalled != 1 || c.AcceptedTotal != 1 || c.OpenTotal != 0 {
+			t.Fatalf("counts %+v", c)
+		}
+
+		// The admin's calendar replaces the built-in one for new tickets.
+		if err := db.SetCalendar(ctx, "2026-02-09 休\nnot a date\n"); err == nil {
+			t.Fatal("a bad calendar line was accepted")
+		} else {
+			var lines CalendarLineErrors
+			if !errors.As(err, &lines) || len(lines) != 1 || lines[0].Line != 2 {
+				t.Fatalf("calendar errors: %v", err)
+			}
+		}
+		if err := db.SetCalendar(ctx, "# test\n2026-03-02 休\n"); err != nil {
+			t.Fatal(err)
+		}
+		cal, _ := db.Calendar(ctx)
+		if cal.IsWorkday(time.Date(2026, 3, 2, 12, 0, 0, 0, shanghai)) || !cal.IsWorkday(time.Date(2026, 2, 16, 12, 0, 0, 0, shanghai)) {
+			t.Fatal("the stored calendar is not the one in force")
+		}
+		if !strings.Contains(cal.Text(), "2026-03-02") {
+			t.Fatalf("calendar text:\n%s", cal.Text())
+		}
+	})
+}
