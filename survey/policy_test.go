@@ -30,6 +30,8 @@ var expectedPolicy = map[string]string{
 	"campaign.assign": "admin", "campaign.status": "admin", "campaign.missing": "admin,evaluator",
 	"campaign.responses.csv": "admin,evaluator", "campaign.responses.xlsx": "admin,evaluator",
 	"review": "admin,evaluator", "review.decide": "admin",
+	"calendar": "admin", "calendar.save": "admin",
+	"tickets": "admin,evaluator,official", "ticket": "admin,evaluator,official", "ticket.respond": "official", "ticket.review": "admin",
 	"ratings": "admin", "rating.link.create": "admin", "rating.poster": "admin", "rating.qr.png": "admin", "rating.qr.svg": "admin",
 	"fill": "official", "fill.post": "official", "fill.receipt": "official", "fill.autosave": "official",
 }
@@ -141,8 +143,16 @@ func TestRoleRouteMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := app.db.AddRating(ctx, RatingInput{DepartmentID: link.DepartmentID, LinkID: link.ID, Channel: "window", Level: 1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	tickets, err := app.db.FindRectifications(ctx, RectificationFilter{})
+	if err != nil || len(tickets) != 1 {
+		t.Fatalf("tickets %v %v", tickets, err)
+	}
+	ticket := tickets[0]
 	ids := map[string]string{"department": itoa(dept.ID), "account": itoa(acct.ID), "instrument": itoa(inst.ID), "campaign": itoa(camp.ID),
-		"assignment": itoa(assigned[0].ID), "rating_link": itoa(link.ID)}
+		"assignment": itoa(assigned[0].ID), "rating_link": itoa(link.ID), "ticket": itoa(ticket.ID)}
 	roles := []string{"anonymous", "admin", "evaluator", "official"}
 	for _, rt := range walkRoutes(t, app.srv) {
 		path := rt.path
@@ -156,6 +166,9 @@ func TestRoleRouteMatrix(t *testing.T) {
 			}
 			if strings.HasPrefix(path, "/admin/campaigns") {
 				kind = "campaign"
+			}
+			if strings.HasPrefix(path, "/tickets/") {
+				kind = "ticket"
 			}
 			if strings.HasPrefix(path, "/admin/ratings/links") {
 				kind = "rating_link"

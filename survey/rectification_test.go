@@ -3,6 +3,8 @@ package survey
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -102,4 +104,83 @@ func TestRectifications(t *testing.T) {
 			t.Fatalf("calendar text:\n%s", cal.Text())
 		}
 	})
+}
+
+func TestTicketPages(t *testing.T) {
+	app := newTestApp(t)
+	ctx := context.Background()
+	link, err := app.db.CreateRatingLink(ctx, "LJ-ZSJ", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.db.AddRating(ctx, RatingInput{DepartmentID: link.DepartmentID, LinkID: link.ID, Channel: "online", Level: 2,
+		Comment: "<img src=x onerror=alert(1)> 网上申报总失败", Reasons: []string{"online"}, Phone: "13900001111"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := app.db.FindRectifications(ctx, RectificationFilter{})
+	path := "/tickets/" + itoa(list[0].ID)
+
+	official := app.client()
+	official.signIn("official") // LJ-ZSJ
+	r := official.get("/tickets")
+	if r.status != http.StatusOK || !strings.Contains(r.body, `href="`+path+`"`) {
+		t.Fatalf("official's list: %d", r.status)
+	}
+	r = official.get(path)
+	if r.status != http.StatusOK || !strings.Contains(r.body, "&lt;img src=x onerror=alert(1)&gt; 网上申报总失败") || !strings.Contains(r.body, `action="`+path+`/respond"`) {
+		t.Fatalf("official's ticket: %d", r.status)
+	}
+	other := app.client()
+	other.signIn("official2") // LJ-GA
+	if r := other.get(path); r.status != http.StatusNotFound {
+		t.Fatalf("another department's ticket: %d", r.status)
+	}
+	if r := other.post(path+"/respond", url.Values{"outcome": {"immediate"}, "action": {"x"}}); r.status != http.StatusNotFound {
+		t.Fatalf("another department answers: %d", r.status)
+	}
+	if entries, _ := app.db.FindAudit(ctx, AuditFilter{Action: "authz.", Limit: 10}); len(entries) < 2 {
+		t.Fatalf("refusals not audited: %d", len(entries))
+	}
+	if r := other.get("/tickets"); strings.Contains(r.body, `href="`+path+`"`) {
+		t.Fatal("another department's official lists the ticket")
+	}
+
+	// A refused answer keeps what was typed.
+	r = official.post(path+"/respond", url.Values{"callback_at": {"not a time"}, "action": {"已修复申报系统"}})
+	if r.status != http.StatusBadRequest || !strings.Contains(r.body, "已修复申报系统") || !strings.Contains(r.body, `id="callback_at-error"`) {
+		t.Fatalf("bad answer: %d", r.status)
+	}
+	r = official.post(path+"/respond", url.Values{"callback_at": {time.Now().Add(-time.Hour).Format(datetimeLocal)},
+		"callback_result": {"已回访，群众满意"}, "outcome": {"immediate"}, "action": {"已修复申报系统"}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("answer: %d", r.status)
+	}
+	ev := app.client()
+	ev.signIn("evaluator")
+	if r := ev.get(path); r.status != http.StatusOK || strings.Contains(r.body, `/review"`) {
+		t.Fatalf("evaluator: %d", r.status)
+	}
+	admin := app.client()
+	admin.signIn("admin")
+	if r := admin.get("/tickets?state=responded"); !strings.Contains(r.body, `href="`+path+`"`) {
+		t.Fatal("the admin's filtered list lacks the answered ticket")
+	}
+	if r := admin.post(path+"/review", url.Values{"decision": {"accept"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("accept: %d", r.status)
+	}
+	if tk, _ := app.db.FindRectification(ctx, list[0].ID); tk.State != "accepted" || !tk.ClosedAt.Valid {
+		t.Fatalf("after accepting: %+v", tk)
+	}
+
+	// The calendar page refuses a bad line by number and keeps the text.
+	r = admin.post("/admin/calendar", url.Values{"calendar": {"2026-10-01 休\n2026-13-01 休\n"}})
+	if r.status != http.StatusBadRequest || !strings.Contains(r.body, "2026-13-01") || !strings.Contains(r.body, "第 2 行") {
+		t.Fatalf("bad calendar: %d", r.status)
+	}
+	if r := admin.post("/admin/calendar", url.Values{"calendar": {"2026-10-01 休\n2026-10-10 班\n"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("calendar: %d", r.status)
+	}
+	if r := admin.get("/admin/calendar"); !strings.Contains(r.body, "2026-10-10") {
+		t.Fatal("the saved calendar is not shown")
+	}
 }

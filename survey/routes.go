@@ -85,5 +85,16 @@ func (s *Server) routes() {
 	s.Route("rating.qr.png", "/admin/ratings/links/{id:[0-9]+}/qr.png", admin, s.handleRatingQR("png"), get)
 	s.Route("rating.qr.svg", "/admin/ratings/links/{id:[0-9]+}/qr.svg", admin, s.handleRatingQR("svg"), get)
 
+	s.Route("calendar", "/admin/calendar", admin, s.handleCalendar, get)
+	s.Route("calendar.save", "/admin/calendar", admin, s.handleCalendarSave, post)
+
+	// Rectification tickets: officials see their own department's (the
+	// handlers scope them), admins and evaluators every department's.
+	everyone := Only(RoleAdmin, RoleEvaluator, RoleOfficial)
+	s.Route("tickets", "/tickets", everyone, s.handleTickets, get)
+	s.Route("ticket", "/tickets/{id:[0-9]+}", everyone, s.handleTicket, get)
+	s.Route("ticket.respond", "/tickets/{id:[0-9]+}/respond", official, s.handleTicketRespond, post)
+	s.Route("ticket.review", "/tickets/{id:[0-9]+}/review", admin, s.handleTicketReview, post)
+
 	s.Route("audit", "/admin/audit", admin, s.handleAudit, get)
 }
