@@ -42,8 +42,20 @@ type DB struct {
 	path    string   // SQLite file path
 	batch   *batcher // group commit of SQLite writes; nil on PostgreSQL
 
-	calendar calendarCache // the working-day calendar in force
+	calendar calendarCache  // the working-day calendar in force
+	zone     *time.Location // civil days of ratings; China's time when nil
 }
+
+// Zone is the time zone whose civil days the ratings are counted by.
+func (db *DB) Zone() *time.Location {
+	if db.zone != nil {
+		return db.zone
+	}
+	return chinaTime()
+}
+
+// SetZone sets the zone of civil days (the server's configured time zone).
+func (db *DB) SetZone(loc *time.Location) { db.zone = loc }
 
 // IsPostgres reports whether dsn selects PostgreSQL.
 func IsPostgres(dsn string) bool {

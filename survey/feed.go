@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"govkpi/scoring"
 	"govkpi/survey/instrument"
@@ -34,6 +35,9 @@ type FeedReport struct {
 	// missing for every unit.
 	Unsupplied  []string
 	Departments []FeedDepartment // in table order
+	// RatingsFrom and RatingsTo are the days (inclusive) whose ratings and
+	// rectification tickets fed the rating variables, if any were asked.
+	RatingsFrom, RatingsTo string
 }
 
 // FeedDepartment is one unit of the table and what fed it.
@@ -152,6 +156,9 @@ func (db *DB) CampaignTable(ctx context.Context, campaignID int64, variables []s
 	}
 	rep.Assigned = len(units)
 
+	if err := db.feedRatings(ctx, c, f, units, values, rep); err != nil {
+		return nil, nil, err
+	}
 	t := scoring.NewTable(units, f.columns)
 	for i, vals := range values {
 		for j, v := range vals {
@@ -213,6 +220,9 @@ func newFeeder(in *instrument.Instrument, variables []string) *feeder {
 
 // supplied reports whether anything can fill column v.
 func (f *feeder) supplied(v string) bool {
+	if _, ok := ratingVariables[v]; ok {
+		return true
+	}
 	if j := f.col[v]; j == f.total || j == f.count {
 		return true
 	}
@@ -282,4 +292,75 @@ func nanRow(n int) []float64 {
 		out[i] = math.NaN()
 	}
 	return out
+}
+
+// ratingVariables are the framework variables counted from ratings and
+// rectification tickets, with how each is read from the counts.
+var ratingVariables = map[string]func(RatingCounts, RectificationCounts) int{
+	"sa_ratings_total":                 func(r RatingCounts, _ RectificationCounts) int { return r.Total() },
+	"sa_ratings_very_satisfied":        func(r RatingCounts, _ RectificationCounts) int { return r.N5 },
+	"sa_ratings_satisfied":             func(r RatingCounts, _ RectificationCounts) int { return r.N4 },
+	"sa_ratings_basic":                 func(r RatingCounts, _ RectificationCounts) int { return r.N3 },
+	"sa_ratings_dissatisfied":          func(r RatingCounts, _ RectificationCounts) int { return r.N2 },
+	"sa_ratings_very_dissatisfied":     func(r RatingCounts, _ RectificationCounts) int { return r.N1 },
+	"sa_bad_reviews_due":               func(_ RatingCounts, x RectificationCounts) int { return x.Due },
+	"sa_bad_reviews_closed_on_time":    func(_ RatingCounts, x RectificationCounts) int { return x.ClosedOnTime },
+	"sa_named_bad_reviews":             func(_ RatingCounts, x RectificationCounts) int { return x.Identified },
+	"sa_named_bad_reviews_called_back": func(_ RatingCounts, x RectificationCounts) int { return x.IdentifiedCalled },
+}
+
+// RatingPeriod is the time the campaign's ratings are counted over: the
+// calendar year its period names ("2026 年度"), or else from its opening
+// to its closing. The end is exclusive.
+func (c *Campaign) RatingPeriod(loc *time.Location) (from, to time.Time) {
+	if len(c.Period) >= 4 {
+		if y, err := strconv.Atoi(c.Period[:4]); err == nil && y > 1900 {
+			return time.Date(y, 1, 1, 0, 0, 0, 0, loc), time.Date(y+1, 1, 1, 0, 0, 0, 0, loc)
+		}
+	}
+	return c.OpensAt.In(loc), c.ClosesAt.In(loc)
+}
+
+// feedRatings fills the requested rating variables of every unit from the
+// daily rollups and the tickets over the campaign's rating period (no raw
+// rating is read). A department without ratings has zero counts.
+func (db *DB) feedRatings(ctx context.Context, c *Campaign, f *feeder, units []scoring.Unit, values [][]float64, rep *FeedReport) error {
+	var want []string
+	for _, v := range f.columns {
+		if _, ok := ratingVariables[v]; ok {
+			want = append(want, v)
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	loc := db.Zone()
+	from, to := c.RatingPeriod(loc)
+	rep.RatingsFrom, rep.RatingsTo = from.Format(time.DateOnly), to.AddDate(0, 0, -1).Format(time.DateOnly)
+	ratings, err := db.RatingsByDepartment(ctx, rep.RatingsFrom, rep.RatingsTo)
+	if err != nil {
+		return err
+	}
+	byCode := map[string]RatingCounts{}
+	for _, r := range ratings {
+		byCode[r.DepartmentCode] = r.RatingCounts
+	}
+	var tickets []struct {
+		DepartmentCode string `db:"department_code"`
+		RectificationCounts
+	}
+	f0, t0 := from.UTC(), to.UTC()
+	if err := db.read("rectification-counts-by-department").SelectContext(ctx, &tickets, f0, t0, f0, t0, f0, t0, f0, t0); err != nil {
+		return fmt.Errorf("rectification counts: %w", err)
+	}
+	ticketsByCode := map[string]RectificationCounts{}
+	for _, t := range tickets {
+		ticketsByCode[t.DepartmentCode] = t.RectificationCounts
+	}
+	for i, u := range units {
+		for _, v := range want {
+			values[i][f.col[v]] = float64(ratingVariables[v](byCode[u.Code], ticketsByCode[u.Code]))
+		}
+	}
+	return nil
 }

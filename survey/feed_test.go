@@ -2,6 +2,7 @@ package survey
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"reflect"
 	"slices"
@@ -274,5 +275,62 @@ func TestCampaignTable(t *testing.T) {
 				t.Fatalf("err %v", err)
 			}
 		})
+	})
+}
+
+// TestCampaignTableRatings: the rating variables come from the rollups and
+// tickets of the campaign's year, for every assigned department, counted or
+// not; a department without ratings has zero counts.
+func TestCampaignTableRatings(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		mustDept(t, db, "LJ", "澜江市人民政府", "city", "")
+		ga := mustDept(t, db, "LJ-GA", "澜江市公安局", "city", "LJ")
+		mustDept(t, db, "LJ-ZSJ", "澜江市政务服务和数据管理局", "city", "LJ")
+		c, _ := feedCampaign(t, db, publishDefault(t, db, "self_assessment"), "SA2026", false, "LJ-GA", "LJ-ZSJ")
+		loc := db.Zone()
+		in2026 := time.Date(2026, 3, 10, 10, 0, 0, 0, loc)
+		var batch []RatingInput
+		for i, level := range []int{5, 5, 5, 4, 3, 2, 1} {
+			batch = append(batch, RatingInput{DepartmentID: ga.ID, Channel: "window", Level: level, At: in2026.Add(time.Duration(i) * time.Minute),
+				CaseID: fmt.Sprintf("GA-%d", i), Identified: true})
+		}
+		// A rating of 2025 is outside the campaign's year.
+		batch = append(batch, RatingInput{DepartmentID: ga.ID, Channel: "online", Level: 5, At: time.Date(2025, 12, 31, 23, 0, 0, 0, loc)})
+		if _, err := db.StoreRatings(ctx, batch, loc, true); err != nil {
+			t.Fatal(err)
+		}
+		tickets, _ := db.FindRectifications(ctx, RectificationFilter{DepartmentID: ga.ID})
+		if len(tickets) != 2 {
+			t.Fatalf("%d tickets", len(tickets))
+		}
+		resp := RectificationResponse{CallbackAt: in2026.Add(time.Hour), CallbackResult: "已回访", Outcome: "explained", Action: "已解释政策"}
+		if err := db.RespondRectification(ctx, tickets[0].ID, resp); err != nil {
+			t.Fatal(err)
+		}
+		vars := []string{"sa_ratings_total", "sa_ratings_very_satisfied", "sa_ratings_very_dissatisfied", "sa_bad_reviews_due",
+			"sa_named_bad_reviews", "sa_named_bad_reviews_called_back", "ma1_level"}
+		tb, rep, err := db.CampaignTable(ctx, c.ID, vars)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.RatingsFrom != "2026-01-01" || rep.RatingsTo != "2026-12-31" || slices.Contains(rep.Unsupplied, "sa_ratings_total") {
+			t.Fatalf("report %+v", rep)
+		}
+		for _, want := range []struct {
+			code, col string
+			v         float64
+		}{
+			{"LJ-GA", "sa_ratings_total", 7}, {"LJ-GA", "sa_ratings_very_satisfied", 3}, {"LJ-GA", "sa_ratings_very_dissatisfied", 1},
+			{"LJ-GA", "sa_bad_reviews_due", 2}, {"LJ-GA", "sa_named_bad_reviews", 2}, {"LJ-GA", "sa_named_bad_reviews_called_back", 1},
+			{"LJ-ZSJ", "sa_ratings_total", 0},
+		} {
+			if got := cell(t, tb, want.code, want.col); got != want.v {
+				t.Errorf("%s %s = %v, want %v", want.code, want.col, got, want.v)
+			}
+		}
+		if !math.IsNaN(cell(t, tb, "LJ-GA", "ma1_level")) {
+			t.Error("an unanswered survey variable is not missing")
+		}
 	})
 }

@@ -211,7 +211,7 @@ func (db *DB) AddRating(ctx context.Context, in RatingInput, loc *time.Location)
 		in.At = time.Now()
 	}
 	if loc == nil {
-		loc = time.UTC
+		loc = db.Zone()
 	}
 	at := in.At.UTC().Truncate(time.Microsecond)
 	day := in.At.In(loc).Format(time.DateOnly)
@@ -355,7 +355,7 @@ type rollupKey struct {
 // history are stored without. Returns how many were stored.
 func (db *DB) StoreRatings(ctx context.Context, batch []RatingInput, loc *time.Location, openTickets bool) (int, error) {
 	if loc == nil {
-		loc = time.UTC
+		loc = db.Zone()
 	}
 	var problems []RowError
 	seen := map[string]int{}

@@ -115,6 +115,9 @@ func NewServer(db *DB, log *slog.Logger, cfg ServerConfig) (*Server, error) {
 		router: mux.NewRouter(), policies: map[string]Policy{},
 		ratingGuard: newRatingGuard(cfg.RatingsPerAddress, cfg.RatingsPerLink),
 	}
+	if cfg.Location != nil {
+		db.SetZone(cfg.Location)
+	}
 	s.cop = http.NewCrossOriginProtection()
 	if cfg.BaseURL != "" {
 		if err := s.cop.AddTrustedOrigin(cfg.BaseURL); err != nil {

@@ -38,7 +38,10 @@ func seedRatings(ctx context.Context, db *survey.DB, loc *time.Location) (int, e
 	start := time.Date(now.Year()-1, 1, 1, 0, 0, 0, 0, loc)
 	days := int(now.Sub(start).Hours() / 24)
 	total := 0
-	var batch []survey.RatingInput
+	// Ratings of the last weeks open rectification tickets as on the
+	// public page; older ones are history, as if imported.
+	recentFrom := now.AddDate(0, 0, -40)
+	var batch, recent []survey.RatingInput
 	flush := func() error {
 		n, err := db.StoreRatings(ctx, batch, loc, false)
 		total += n
@@ -71,7 +74,12 @@ func seedRatings(ctx context.Context, db *survey.DB, loc *time.Location) (int, e
 			}
 			count := int(n) + boolInt(r.Float64() < n-float64(int(n)))
 			for i := range count {
-				batch = append(batch, demoRating(r, link, date, i, quality, badShare, online))
+				in := demoRating(r, link, date, i, quality, badShare, online)
+				if date.Before(recentFrom) {
+					batch = append(batch, in)
+				} else {
+					recent = append(recent, in)
+				}
 			}
 			if len(batch) >= 20_000 {
 				if err := flush(); err != nil {
@@ -85,8 +93,54 @@ func seedRatings(ctx context.Context, db *survey.DB, loc *time.Location) (int, e
 			return total, err
 		}
 	}
-	return total, nil
+	n, err := db.StoreRatings(ctx, recent, loc, true)
+	total += n
+	if err != nil {
+		return total, err
+	}
+	return total, seedTickets(ctx, db)
 }
+
+// seedTickets works the demo's tickets as departments and the office
+// would: most of the older ones answered and accepted, some sent back,
+// some waiting for review; the newest still open, a few of them overdue.
+func seedTickets(ctx context.Context, db *survey.DB) error {
+	actors, err := newDemoActors(ctx, db)
+	if err != nil {
+		return err
+	}
+	tickets, err := db.FindRectifications(ctx, survey.RectificationFilter{Limit: 500})
+	if err != nil {
+		return err
+	}
+	outcomes := survey.RectificationOutcomes
+	for i, t := range tickets {
+		if i%4 == 3 || t.OpenedAt.After(time.Now().AddDate(0, 0, -7)) {
+			continue // still open
+		}
+		who := actors.official(t.DepartmentCode)
+		resp := survey.RectificationResponse{Outcome: outcomes[i%len(outcomes)], Action: demoActions[i%len(demoActions)]}
+		if t.Phone != "" {
+			resp.CallbackAt, resp.CallbackResult = t.OpenedAt.Add(26*time.Hour), "已电话回访，群众表示认可整改措施。"
+		}
+		if err := db.RespondRectification(who, t.ID, resp); err != nil {
+			return fmt.Errorf("demo ticket %d: %w", t.ID, err)
+		}
+		switch i % 5 {
+		case 0, 1, 2:
+			err = db.ReviewRectification(actors.admin, t.ID, true, "")
+		case 3:
+			err = db.ReviewRectification(actors.admin, t.ID, false, "整改措施不够具体，请补充完成时间和责任人。")
+		}
+		if err != nil {
+			return fmt.Errorf("demo ticket %d: %w", t.ID, err)
+		}
+	}
+	return nil
+}
+
+var demoActions = []string{"已与窗口人员谈话提醒，并在周例会通报。", "已修复网上申报系统的上传故障。",
+	"已在办事指南中补充材料清单和样表。", "已调整高峰时段窗口人手，增开一个综合窗口。"}
 
 func boolInt(b bool) int {
 	if b {

@@ -62,3 +62,13 @@ SELECT
   COALESCE(SUM(CASE WHEN x.state = 'returned' THEN 1 ELSE 0 END), 0) AS returned_total
 FROM rectifications x JOIN ratings r ON r.id = x.rating_id
 WHERE x.department_id = ?
+
+-- name: rectification-counts-by-department
+-- rectification-counts for every department with tickets, by code.
+SELECT d.code AS department_code,
+  COALESCE(SUM(CASE WHEN x.due_at >= ? AND x.due_at < ? THEN 1 ELSE 0 END), 0) AS due,
+  COALESCE(SUM(CASE WHEN x.due_at >= ? AND x.due_at < ? AND x.state = 'accepted' AND x.responded_at <= x.due_at THEN 1 ELSE 0 END), 0) AS closed_on_time,
+  COALESCE(SUM(CASE WHEN x.opened_at >= ? AND x.opened_at < ? AND r.identified THEN 1 ELSE 0 END), 0) AS identified,
+  COALESCE(SUM(CASE WHEN x.opened_at >= ? AND x.opened_at < ? AND r.identified AND x.callback_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS identified_called
+FROM rectifications x JOIN ratings r ON r.id = x.rating_id JOIN departments d ON d.id = x.department_id
+GROUP BY d.code
