@@ -279,6 +279,9 @@ type RatingCounts struct {
 // Total is the number of ratings.
 func (c RatingCounts) Total() int { return c.N1 + c.N2 + c.N3 + c.N4 + c.N5 }
 
+// Bad is the number of bad ratings (不满意 and 非常不满意).
+func (c RatingCounts) Bad() int { return c.N1 + c.N2 }
+
 // RatingCountsBetween sums the department's rollups over the civil days
 // from..to (inclusive, YYYY-MM-DD): no raw rating is read.
 func (db *DB) RatingCountsBetween(ctx context.Context, departmentID int64, from, to string) (RatingCounts, error) {

@@ -18,6 +18,7 @@ type ticketsData struct {
 	State   string
 	States  []string
 	Counts  *RectificationCounts // the official's department, this year
+	Ratings *DepartmentRatings   // the official's department's ratings this year
 }
 
 // ticketStates are the list's filters: the states and "overdue".
@@ -45,6 +46,12 @@ func (s *Server) handleTickets(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.Counts = &c
+		rc, err := s.DB.RatingCountsBetween(ctx, f.DepartmentID, now.Format("2006")+"-01-01", now.Format(time.DateOnly))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.Ratings = &DepartmentRatings{RatingCounts: rc}
 	}
 	var err error
 	if d.Tickets, err = s.DB.FindRectifications(ctx, f); err != nil {

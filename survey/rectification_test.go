@@ -123,7 +123,7 @@ func TestTicketPages(t *testing.T) {
 	official := app.client()
 	official.signIn("official") // LJ-ZSJ
 	r := official.get("/tickets")
-	if r.status != http.StatusOK || !strings.Contains(r.body, `href="`+path+`"`) {
+	if r.status != http.StatusOK || !strings.Contains(r.body, `href="`+path+`"`) || !strings.Contains(r.body, "本部门本年度群众评价") {
 		t.Fatalf("official's list: %d", r.status)
 	}
 	r = official.get(path)

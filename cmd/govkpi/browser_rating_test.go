@@ -81,6 +81,53 @@ func TestBrowserPublicRating(t *testing.T) {
 		t.Fatalf("stored comment %q (%v)", comment, err)
 	}
 
+	// The bad rating opened a ticket due 15 working days later by the
+	// calendar, which the department's official answers.
+	var ratedAt time.Time
+	var ratingID int64
+	if err := db.R.QueryRow(db.R.Rebind("SELECT id, rated_at FROM ratings WHERE department_id = ? ORDER BY id DESC LIMIT 1"), link.DepartmentID).Scan(&ratingID, &ratedAt); err != nil {
+		t.Fatal(err)
+	}
+	tickets, err := db.FindRectifications(bg, survey.RectificationFilter{DepartmentID: link.DepartmentID, Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ticket *survey.Rectification
+	for i := range tickets {
+		if tickets[i].RatingID == ratingID {
+			ticket = &tickets[i]
+		}
+	}
+	if ticket == nil {
+		t.Fatal("the bad rating opened no ticket")
+	}
+	cal, err := db.Calendar(bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := cal.AddWorkdays(ratedAt, survey.DefaultRectificationDays); !ticket.DueAt.Equal(want) {
+		t.Errorf("the ticket is due %s, want %s (15 working days after %s)", ticket.DueAt, want, ratedAt)
+	}
+	ticketPath := "/tickets/" + strconv.FormatInt(ticket.ID, 10)
+	open(t, ctx, base, "/login")
+	signIn(t, ctx, "ga", demoPassword)
+	open(t, ctx, base, ticketPath)
+	if h := text(t, ctx, "main"); !strings.Contains(h, "跑了两次才办好 <script>alert(1)</script>") || !strings.Contains(h, "13900001111") {
+		t.Errorf("the ticket page lacks the citizen's comment as text or the phone:\n%s", h)
+	}
+	navigating(t, ctx, "answer the ticket",
+		chromedp.SendKeys(chromedp.ID("callback_at"), time.Now().In(shanghai(t)).Add(-time.Hour).Format("01022006\t0304PM")),
+		chromedp.SendKeys(chromedp.ID("callback_result"), "已电话回访，群众认可"),
+		chromedp.Click(chromedp.CSS(`input[name="outcome"][value="immediate"]`)),
+		chromedp.SendKeys(chromedp.ID("action"), "已告知一次性材料清单，并在窗口张贴样表。"),
+		chromedp.Click(chromedp.CSS(`form[action$="/respond"] button.primary`)))
+	if tk, err := db.FindRectification(bg, ticket.ID); err != nil || tk.State != "responded" || tk.Outcome != "immediate" || !tk.CallbackAt.Valid {
+		t.Fatalf("after answering: %+v %v\n%s", tk, err, text(t, ctx, "main"))
+	}
+	screenshot(t, ctx, "ticket-answered")
+	problems.check(t, "ticket")
+	navigating(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)))
+
 	// The admin finds the link and prints its poster.
 	open(t, ctx, base, "/login")
 	signIn(t, ctx, "admin", demoPassword)
