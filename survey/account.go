@@ -37,29 +37,20 @@ func (r Role) Valid() bool {
 
 // Account is a person who signs in.
 type Account struct {
-	ID               int64         `db:"id"`
-	Username         string        `db:"username"`
-	DisplayName      string        `db:"display_name"`
-	Role             Role          `db:"role"`
-	DepartmentID     sql.NullInt64 `db:"department_id"`
-	DepartmentCode   string        `db:"department_code"`
-	DepartmentNameZh string        `db:"department_name_zh"`
-	DepartmentNameEn string        `db:"department_name_en"`
-	PasswordHash     string        `db:"password_hash"`
-	Lang             string        `db:"lang"`
-	Disabled         bool          `db:"disabled"`
-	SessionEpoch     int64         `db:"session_epoch"`
-	CreatedAt        time.Time     `db:"created_at"`
-	UpdatedAt        time.Time     `db:"updated_at"`
-	LastLoginAt      sql.NullTime  `db:"last_login_at"`
-}
-
-// DepartmentName returns the account's department name in lang.
-func (a *Account) DepartmentName(lang string) string {
-	if lang == "en" && a.DepartmentNameEn != "" {
-		return a.DepartmentNameEn
-	}
-	return a.DepartmentNameZh
+	ID             int64         `db:"id"`
+	Username       string        `db:"username"`
+	DisplayName    string        `db:"display_name"`
+	Role           Role          `db:"role"`
+	DepartmentID   sql.NullInt64 `db:"department_id"`
+	DepartmentCode string        `db:"department_code"`
+	DeptNames
+	PasswordHash string       `db:"password_hash"`
+	Lang         string       `db:"lang"`
+	Disabled     bool         `db:"disabled"`
+	SessionEpoch int64        `db:"session_epoch"`
+	CreatedAt    time.Time    `db:"created_at"`
+	UpdatedAt    time.Time    `db:"updated_at"`
+	LastLoginAt  sql.NullTime `db:"last_login_at"`
 }
 
 // AccountInput creates an account. Password is never logged.

@@ -286,31 +286,22 @@ func (db *DB) AssignDepartments(ctx context.Context, campaignID int64, sel Depar
 // Assignment is one department's task in a campaign, with the names a list
 // shows.
 type Assignment struct {
-	ID               int64       `db:"id"`
-	CampaignID       int64       `db:"campaign_id"`
-	DepartmentID     int64       `db:"department_id"`
-	State            string      `db:"state"`
-	DueAt            time.Time   `db:"due_at"`
-	UpdatedAt        time.Time   `db:"updated_at"`
-	DepartmentCode   string      `db:"department_code"`
-	DepartmentNameZh string      `db:"department_name_zh"`
-	DepartmentNameEn string      `db:"department_name_en"`
-	CampaignCode     string      `db:"campaign_code"`
-	CampaignNameZh   string      `db:"campaign_name_zh"`
-	CampaignNameEn   string      `db:"campaign_name_en"`
-	CampaignPeriod   string      `db:"campaign_period"`
-	CampaignStatus   string      `db:"campaign_status"`
-	InstrumentID     int64       `db:"instrument_id"`
-	Overdue          bool        `db:"-"`
-	Return           *ReturnNote `db:"-"` // the reviewer's comment, on a returned assignment when loaded
-}
-
-// DepartmentName returns the department's name in lang.
-func (a *Assignment) DepartmentName(lang string) string {
-	if lang == "en" && a.DepartmentNameEn != "" {
-		return a.DepartmentNameEn
-	}
-	return a.DepartmentNameZh
+	ID             int64     `db:"id"`
+	CampaignID     int64     `db:"campaign_id"`
+	DepartmentID   int64     `db:"department_id"`
+	State          string    `db:"state"`
+	DueAt          time.Time `db:"due_at"`
+	UpdatedAt      time.Time `db:"updated_at"`
+	DepartmentCode string    `db:"department_code"`
+	DeptNames
+	CampaignCode   string      `db:"campaign_code"`
+	CampaignNameZh string      `db:"campaign_name_zh"`
+	CampaignNameEn string      `db:"campaign_name_en"`
+	CampaignPeriod string      `db:"campaign_period"`
+	CampaignStatus string      `db:"campaign_status"`
+	InstrumentID   int64       `db:"instrument_id"`
+	Overdue        bool        `db:"-"`
+	Return         *ReturnNote `db:"-"` // the reviewer's comment, on a returned assignment when loaded
 }
 
 // CampaignName returns the campaign's name in lang.

@@ -388,3 +388,20 @@ func (db *DB) SetDepartmentActive(ctx context.Context, id int64, active bool) er
 		return db.auditChange(ctx, tx, action, "department", code, "")
 	})
 }
+
+// DeptNames are a department's names as a joined row carries them
+// (department_name_zh, department_name_en); rows of accounts, assignments,
+// rating links and tickets embed it.
+type DeptNames struct {
+	DepartmentNameZh string `db:"department_name_zh"`
+	DepartmentNameEn string `db:"department_name_en"`
+}
+
+// DepartmentName returns the department's name in lang, falling back to
+// Chinese.
+func (n DeptNames) DepartmentName(lang string) string {
+	if lang == "en" && n.DepartmentNameEn != "" {
+		return n.DepartmentNameEn
+	}
+	return n.DepartmentNameZh
+}

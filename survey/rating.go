@@ -43,24 +43,15 @@ var (
 // RatingLink is a public rating page of a department, optionally for one
 // service item.
 type RatingLink struct {
-	ID               int64     `db:"id"`
-	Slug             string    `db:"slug"`
-	DepartmentID     int64     `db:"department_id"`
-	ServiceItem      string    `db:"service_item"`
-	CaseKey          string    `db:"case_key"` // signs per-case links; for the service system only
-	Active           bool      `db:"active"`
-	CreatedAt        time.Time `db:"created_at"`
-	DepartmentCode   string    `db:"department_code"`
-	DepartmentNameZh string    `db:"department_name_zh"`
-	DepartmentNameEn string    `db:"department_name_en"`
-}
-
-// DepartmentName returns the department's name in lang.
-func (l *RatingLink) DepartmentName(lang string) string {
-	if lang == "en" && l.DepartmentNameEn != "" {
-		return l.DepartmentNameEn
-	}
-	return l.DepartmentNameZh
+	ID             int64     `db:"id"`
+	Slug           string    `db:"slug"`
+	DepartmentID   int64     `db:"department_id"`
+	ServiceItem    string    `db:"service_item"`
+	CaseKey        string    `db:"case_key"` // signs per-case links; for the service system only
+	Active         bool      `db:"active"`
+	CreatedAt      time.Time `db:"created_at"`
+	DepartmentCode string    `db:"department_code"`
+	DeptNames
 }
 
 // CreateRatingLink makes a public rating page for the department (and
@@ -310,18 +301,9 @@ func (l *RatingLink) ValidCase(caseID, sig string) bool {
 
 // DepartmentRatings are one department's counts over a period.
 type DepartmentRatings struct {
-	DepartmentCode   string `db:"department_code"`
-	DepartmentNameZh string `db:"department_name_zh"`
-	DepartmentNameEn string `db:"department_name_en"`
+	DepartmentCode string `db:"department_code"`
+	DeptNames
 	RatingCounts
-}
-
-// DepartmentName returns the department's name in lang.
-func (d *DepartmentRatings) DepartmentName(lang string) string {
-	if lang == "en" && d.DepartmentNameEn != "" {
-		return d.DepartmentNameEn
-	}
-	return d.DepartmentNameZh
 }
 
 // SatisfiedPercent is the share of 非常满意 and 满意, as text.

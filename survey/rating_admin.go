@@ -92,12 +92,7 @@ func (s *Server) handleRatingLinkCreate(w http.ResponseWriter, r *http.Request) 
 // handleRatingPoster is a printable A4 page: the department's name, what to
 // do, the QR code and the link written out.
 func (s *Server) handleRatingPoster(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	l, err := s.DB.FindRatingLinkByID(r.Context(), id)
+	l, err := s.ratingLinkOfPath(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -115,12 +110,7 @@ func (s *Server) handleRatingPoster(w http.ResponseWriter, r *http.Request) {
 // department.
 func (s *Server) handleRatingQR(format string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		l, err := s.DB.FindRatingLinkByID(r.Context(), id)
+		l, err := s.ratingLinkOfPath(r)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -142,4 +132,13 @@ func (s *Server) handleRatingQR(format string) http.HandlerFunc {
 		w.Header().Set("Content-Disposition", `inline; filename="rating-`+l.DepartmentCode+`.`+format+`"`)
 		w.Write(body)
 	}
+}
+
+// ratingLinkOfPath reads the rating link whose id is in the path.
+func (s *Server) ratingLinkOfPath(r *http.Request) (*RatingLink, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.DB.FindRatingLinkByID(r.Context(), id)
 }

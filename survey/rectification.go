@@ -105,42 +105,33 @@ func (db *DB) openTicket(ctx context.Context, tx *sqlx.Tx, ratingID, departmentI
 
 // Rectification is a ticket with its rating.
 type Rectification struct {
-	ID               int64        `db:"id"`
-	RatingID         int64        `db:"rating_id"`
-	DepartmentID     int64        `db:"department_id"`
-	State            string       `db:"state"`
-	OpenedAt         time.Time    `db:"opened_at"`
-	DueAt            time.Time    `db:"due_at"`
-	CallbackAt       sql.NullTime `db:"callback_at"`
-	CallbackResult   string       `db:"callback_result"`
-	Outcome          string       `db:"outcome"`
-	Action           string       `db:"action"`
-	RespondedAt      sql.NullTime `db:"responded_at"`
-	ClosedAt         sql.NullTime `db:"closed_at"`
-	ReviewComment    string       `db:"review_comment"`
-	Level            int          `db:"level"`
-	Channel          string       `db:"channel"`
-	Comment          string       `db:"comment"`
-	Reasons          string       `db:"reasons"`
-	Phone            string       `db:"phone"`
-	Identified       bool         `db:"identified"`
-	ServiceItem      string       `db:"service_item"`
-	DepartmentCode   string       `db:"department_code"`
-	DepartmentNameZh string       `db:"department_name_zh"`
-	DepartmentNameEn string       `db:"department_name_en"`
-	Overdue          bool         `db:"-"`
+	ID             int64        `db:"id"`
+	RatingID       int64        `db:"rating_id"`
+	DepartmentID   int64        `db:"department_id"`
+	State          string       `db:"state"`
+	OpenedAt       time.Time    `db:"opened_at"`
+	DueAt          time.Time    `db:"due_at"`
+	CallbackAt     sql.NullTime `db:"callback_at"`
+	CallbackResult string       `db:"callback_result"`
+	Outcome        string       `db:"outcome"`
+	Action         string       `db:"action"`
+	RespondedAt    sql.NullTime `db:"responded_at"`
+	ClosedAt       sql.NullTime `db:"closed_at"`
+	ReviewComment  string       `db:"review_comment"`
+	Level          int          `db:"level"`
+	Channel        string       `db:"channel"`
+	Comment        string       `db:"comment"`
+	Reasons        string       `db:"reasons"`
+	Phone          string       `db:"phone"`
+	Identified     bool         `db:"identified"`
+	ServiceItem    string       `db:"service_item"`
+	DepartmentCode string       `db:"department_code"`
+	DeptNames
+	Overdue bool `db:"-"`
 }
 
 // Open reports whether the ticket waits for the department.
 func (r *Rectification) Open() bool { return r.State == "open" || r.State == "returned" }
-
-// DepartmentName returns the department's name in lang.
-func (r *Rectification) DepartmentName(lang string) string {
-	if lang == "en" && r.DepartmentNameEn != "" {
-		return r.DepartmentNameEn
-	}
-	return r.DepartmentNameZh
-}
 
 // RectificationFilter selects tickets.
 type RectificationFilter struct {

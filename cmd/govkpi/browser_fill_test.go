@@ -170,11 +170,7 @@ func TestBrowserFillAutosave(t *testing.T) {
 	base, dbPath := startDemoDB(t)
 	problems := watchProblems(t, ctx)
 	bg := context.Background()
-	db, err := survey.Open(bg, dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openDemoDB(t, dbPath)
 	openDataReport(t, db)
 	fillPath, fillID := assignmentPath(t, db, "DGMI-SA", "LJ-ZSJ")
 	reportPath, reportID := assignmentPath(t, db, "DGMI-DR", "LJ-ZSJ")

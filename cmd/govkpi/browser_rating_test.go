@@ -21,11 +21,7 @@ func TestBrowserPublicRating(t *testing.T) {
 	base, dbPath := startDemoDB(t)
 	problems := watchProblems(t, ctx)
 	bg := context.Background()
-	db, err := survey.Open(bg, dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openDemoDB(t, dbPath)
 	links, err := db.RatingLinks(bg)
 	if err != nil {
 		t.Fatal(err)

@@ -21,8 +21,6 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
-
-	"govkpi/survey"
 )
 
 // reviewAnswer is one answer the official gives: the section it is on, the
@@ -193,11 +191,7 @@ func TestBrowserReviewScenario(t *testing.T) {
 		t.Fatalf("listen for dialogs: %v", err)
 	}
 	bg := context.Background()
-	db, err := survey.Open(bg, dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openDemoDB(t, dbPath)
 	fillPath, fillID := assignmentPath(t, db, "DGMI-SA", "LJ-ZSJ")
 	asg, err := db.FindAssignmentByID(bg, fillID)
 	if err != nil {

@@ -31,6 +31,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"govkpi/survey"
 )
 
 const (
@@ -103,6 +105,19 @@ func startDemo(t *testing.T) string {
 	t.Helper()
 	base, _ := startDemoDB(t)
 	return base
+}
+
+// openDemoDB opens the database of a demo server started by startDemoDB,
+// beside the server, for checks behind its back; it is closed when the test
+// ends.
+func openDemoDB(t *testing.T, path string) *survey.DB {
+	t.Helper()
+	db, err := survey.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 // startDemoDB is startDemo that also returns the demo database's path, for
