@@ -334,6 +334,7 @@ type CampaignProgress struct {
 	Submitted int
 	Rate      float64 // submitted, resubmitted or approved over total; 0 with none assigned
 	Overdue   []Assignment
+	All       []Assignment // every assignment, by department code
 }
 
 // RatePercent is Rate as a percentage rounded to one decimal, for display.
@@ -375,12 +376,13 @@ func (db *DB) CampaignProgress(ctx context.Context, id int64) (*CampaignProgress
 		return nil, err
 	}
 	now := time.Now()
-	for _, a := range all {
-		if a.overdue(c.Status, now) {
-			a.Overdue = true
-			p.Overdue = append(p.Overdue, a)
+	for i := range all {
+		if all[i].overdue(c.Status, now) {
+			all[i].Overdue = true
+			p.Overdue = append(p.Overdue, all[i])
 		}
 	}
+	p.All = all
 	return p, nil
 }
 

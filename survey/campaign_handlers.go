@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -163,17 +164,12 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, status int
 			}
 		}
 	}
-	all, cerr := s.DB.CampaignAssignments(r.Context(), id)
-	if cerr != nil {
-		s.fail(w, r, cerr)
-		return
-	}
 	state := r.URL.Query().Get("state")
-	if !contains(AssignmentStates, state) {
+	if !slices.Contains(AssignmentStates, state) {
 		state = ""
 	}
 	var list []Assignment
-	for _, a := range all {
+	for _, a := range prog.All {
 		if state == "" || a.State == state {
 			list = append(list, a)
 		}

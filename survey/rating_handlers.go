@@ -2,6 +2,7 @@ package survey
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -120,7 +121,7 @@ func (s *Server) ratePage(w http.ResponseWriter, r *http.Request, status int, l 
 		d.Channels = append(d.Channels, rateOption{Value: c, Label: p.T(ratingChannelKeys[c]), Checked: c == channel})
 	}
 	for _, c := range RatingReasons {
-		d.Reasons = append(d.Reasons, rateOption{Value: c, Label: p.T(ratingReasonKeys[c]), Checked: contains(r.PostForm["reasons"], c)})
+		d.Reasons = append(d.Reasons, rateOption{Value: c, Label: p.T(ratingReasonKeys[c]), Checked: slices.Contains(r.PostForm["reasons"], c)})
 	}
 	p.Data = d
 	s.render(w, r, status, "rate", p)

@@ -3,6 +3,7 @@ package survey
 import (
 	"context"
 	"database/sql"
+	"slices"
 
 	"errors"
 	"fmt"
@@ -63,20 +64,11 @@ func ReviewDecisions(state, status string) []string {
 	var out []string
 	for _, d := range []string{ReviewApprove, ReviewReturn, ReviewReopen} {
 		r := reviewRules[d]
-		if contains(r.from, state) && contains(r.statuses, status) {
+		if slices.Contains(r.from, state) && slices.Contains(r.statuses, status) {
 			out = append(out, d)
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Review takes decision on the assignment and records it as a review event
@@ -113,10 +105,10 @@ func (db *DB) Review(ctx context.Context, assignmentID int64, decision, comment 
 		if err != nil {
 			return fmt.Errorf("lock assignment %d: %w", assignmentID, err)
 		}
-		if !contains(rule.statuses, cur.CampaignStatus) {
+		if !slices.Contains(rule.statuses, cur.CampaignStatus) {
 			return Errorf(EConflict, reviewStatusKeys[cur.CampaignStatus])
 		}
-		if !contains(rule.from, cur.State) {
+		if !slices.Contains(rule.from, cur.State) {
 			return Errorf(EConflict, "err.review_state")
 		}
 		now := time.Now().UTC().Truncate(time.Microsecond)

@@ -121,8 +121,9 @@ func openDemoDB(t *testing.T, path string) *survey.DB {
 }
 
 // startDemoDB is startDemo that also returns the demo database's path, for
-// tests that look into it or change it behind the server's back.
-func startDemoDB(t *testing.T) (base, dbPath string) {
+// tests that look into it or change it behind the server's back; extra
+// flags are passed to `demo`.
+func startDemoDB(t *testing.T, extra ...string) (base, dbPath string) {
 	t.Helper()
 	dbPath = filepath.Join(t.TempDir(), "demo.db") // TempDir first: its removal runs after the stop below
 	ctx, cancel := context.WithCancel(context.Background())
@@ -130,7 +131,8 @@ func startDemoDB(t *testing.T) (base, dbPath string) {
 	done := make(chan error, 1)
 	getenv := func(string) string { return "" }
 	go func() {
-		done <- runIO(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--db", dbPath}, getenv, strings.NewReader(""), out)
+		args := append([]string{"demo", "--addr", "127.0.0.1:0", "--db", dbPath}, extra...)
+		done <- runIO(ctx, args, getenv, strings.NewReader(""), out)
 	}()
 	t.Cleanup(func() {
 		cancel()

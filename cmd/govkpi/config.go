@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -78,7 +79,7 @@ func bindConfig(fs *flag.FlagSet, cfg *Config, getenv func(string) string, names
 	}
 	var errs []error
 	for _, f := range all {
-		if len(names) > 0 && !contains(names, f.name) {
+		if len(names) > 0 && !slices.Contains(names, f.name) {
 			continue
 		}
 		env := getenv(f.env)
@@ -112,15 +113,6 @@ func bindConfig(fs *flag.FlagSet, cfg *Config, getenv func(string) string, names
 		}
 	}
 	return errs
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Validate names every wrong value.

@@ -4,48 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
-
-// startLoadServer runs the demo in-process, as startDemoDB does, with extra
-// server flags (the rating limits, say), and returns its base URL and
-// database path. The program stops when the test ends.
-func startLoadServer(t *testing.T, extra ...string) (base, dbPath string) {
-	t.Helper()
-	dbPath = filepath.Join(t.TempDir(), "demo.db")
-	ctx, cancel := context.WithCancel(context.Background())
-	out := newServerOutput()
-	done := make(chan error, 1)
-	args := append([]string{"demo", "--addr", "127.0.0.1:0", "--db", dbPath}, extra...)
-	go func() {
-		done <- runIO(ctx, args, func(string) string { return "" }, strings.NewReader(""), out)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil && !errors.Is(err, context.Canceled) {
-				t.Errorf("runIO returned an error on shutdown: %v", err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Errorf("runIO did not return within 20s of the context's cancellation")
-		}
-	})
-	select {
-	case u := <-out.url:
-		return strings.TrimSuffix(u, "/"), dbPath
-	case err := <-done:
-		done <- err
-		t.Fatalf("runIO returned before listening: %v\noutput:\n%s", err, out.String())
-	case <-time.After(serverStartTimeout):
-		t.Fatalf("no \"listening on\" line within %s; output:\n%s", serverStartTimeout, out.String())
-	}
-	return "", ""
-}
 
 // runLoadJSON runs `govkpi load --json` and decodes its report.
 func runLoadJSON(t *testing.T, args ...string) (*loadReport, error) {
@@ -61,7 +23,7 @@ func runLoadJSON(t *testing.T, args ...string) (*loadReport, error) {
 
 func TestLoadRating(t *testing.T) {
 	t.Parallel()
-	base, dbPath := startLoadServer(t, "--rating-limit-address", "0", "--rating-limit-link", "0")
+	base, dbPath := startDemoDB(t, "--rating-limit-address", "0", "--rating-limit-link", "0")
 	rep, err := runLoadJSON(t, "--url", base, "--scenario", "rating", "--clients", "8", "--duration", "2s", "--db", dbPath)
 	if err != nil {
 		t.Fatalf("load: %v (exit status %d); report %+v", err, exitCode(err), rep)
@@ -89,7 +51,7 @@ func TestLoadRating(t *testing.T) {
 // and nothing refused is stored.
 func TestLoadRatingLimited(t *testing.T) {
 	t.Parallel()
-	base, dbPath := startLoadServer(t)
+	base, dbPath := startDemoDB(t)
 	rep, err := runLoadJSON(t, "--url", base, "--clients", "8", "--duration", "1s", "--db", dbPath)
 	if err == nil || exitCode(err) != 1 {
 		t.Fatalf("load against limits: err %v, want exit status 1", err)
