@@ -44,6 +44,10 @@ const (
 	AuditRectificationResponded = "rectification.responded"
 	AuditRectificationAccepted  = "rectification.accepted"
 	AuditRectificationReturned  = "rectification.returned"
+	AuditMetricsImported        = "imports.metrics"
+	AuditRatingsImported        = "imports.ratings"
+	AuditImportRefused          = "imports.refused"
+	AuditImportRolledBack       = "imports.rolled_back"
 )
 
 // AuditEntry is one line of the audit log. Detail never holds passwords,

@@ -38,6 +38,11 @@ type FeedReport struct {
 	// RatingsFrom and RatingsTo are the days (inclusive) whose ratings and
 	// rectification tickets fed the rating variables, if any were asked.
 	RatingsFrom, RatingsTo string
+	// MetricsPeriod is the year whose imported metrics fed the metric
+	// variables, and MetricBatches the import batches their values came
+	// from, if any were asked.
+	MetricsPeriod string
+	MetricBatches []int64
 }
 
 // FeedDepartment is one unit of the table and what fed it.
@@ -159,6 +164,9 @@ func (db *DB) CampaignTable(ctx context.Context, campaignID int64, variables []s
 	if err := db.feedRatings(ctx, c, f, units, values, rep); err != nil {
 		return nil, nil, err
 	}
+	if err := db.feedMetrics(ctx, c, f, units, values, rep); err != nil {
+		return nil, nil, err
+	}
 	t := scoring.NewTable(units, f.columns)
 	for i, vals := range values {
 		for j, v := range vals {
@@ -221,6 +229,9 @@ func newFeeder(in *instrument.Instrument, variables []string) *feeder {
 // supplied reports whether anything can fill column v.
 func (f *feeder) supplied(v string) bool {
 	if _, ok := ratingVariables[v]; ok {
+		return true
+	}
+	if _, ok := metricVariable(v); ok {
 		return true
 	}
 	if j := f.col[v]; j == f.total || j == f.count {
@@ -362,5 +373,47 @@ func (db *DB) feedRatings(ctx context.Context, c *Campaign, f *feeder, units []s
 			values[i][f.col[v]] = float64(ratingVariables[v](byCode[u.Code], ticketsByCode[u.Code]))
 		}
 	}
+	return nil
+}
+
+// feedMetrics fills the requested metric variables of every unit with the
+// imported values in force for the campaign's year (the year its period
+// names). An imported value replaces an answer to the same variable: the
+// platform's figure is measured, the answer reported. A department without
+// an imported value keeps its answer, or stays missing.
+func (db *DB) feedMetrics(ctx context.Context, c *Campaign, f *feeder, units []scoring.Unit, values [][]float64, rep *FeedReport) error {
+	want := map[string]int{}
+	for _, v := range f.columns {
+		if _, ok := metricVariable(v); ok {
+			want[v] = f.col[v]
+		}
+	}
+	period, ok := ParsePeriod(c.Period)
+	if len(want) == 0 || !ok {
+		return nil
+	}
+	rep.MetricsPeriod = period
+	stored, err := db.MetricValues(ctx, period)
+	if err != nil {
+		return err
+	}
+	unitOf := make(map[string]int, len(units))
+	for i, u := range units {
+		unitOf[u.Code] = i
+	}
+	batches := map[int64]bool{}
+	for _, m := range stored {
+		i, ok := unitOf[m.DepartmentCode]
+		j, asked := want[m.Variable]
+		if !ok || !asked {
+			continue
+		}
+		values[i][j] = m.Value
+		batches[m.BatchID] = true
+	}
+	for id := range batches {
+		rep.MetricBatches = append(rep.MetricBatches, id)
+	}
+	slices.Sort(rep.MetricBatches)
 	return nil
 }

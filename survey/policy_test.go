@@ -31,6 +31,8 @@ var expectedPolicy = map[string]string{
 	"campaign.responses.csv": "admin,evaluator", "campaign.responses.xlsx": "admin,evaluator",
 	"review": "admin,evaluator", "review.decide": "admin",
 	"calendar": "admin", "calendar.save": "admin",
+	"imports": "admin", "imports.metrics": "admin", "imports.ratings": "admin", "imports.rollback": "admin",
+	"imports.template.xlsx": "admin", "imports.template.csv": "admin", "imports.ratings.template": "admin",
 	"tickets": "admin,evaluator,official", "ticket": "admin,evaluator,official", "ticket.respond": "official", "ticket.review": "admin",
 	"ratings": "admin", "rating.link.create": "admin", "rating.poster": "admin", "rating.qr.png": "admin", "rating.qr.svg": "admin",
 	"fill": "official", "fill.post": "official", "fill.receipt": "official", "fill.autosave": "official",

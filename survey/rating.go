@@ -339,6 +339,12 @@ type rollupKey struct {
 // ticket, as on the public page; ratings taken from another system's
 // history are stored without. Returns how many were stored.
 func (db *DB) StoreRatings(ctx context.Context, batch []RatingInput, loc *time.Location, openTickets bool) (int, error) {
+	return db.storeRatings(ctx, batch, loc, openTickets, nil)
+}
+
+// storeRatings is StoreRatings running also, when not nil, within in the
+// same transaction after the ratings (an import records its batch so).
+func (db *DB) storeRatings(ctx context.Context, batch []RatingInput, loc *time.Location, openTickets bool, within func(*sqlx.Tx) error) (int, error) {
 	if loc == nil {
 		loc = db.Zone()
 	}
@@ -415,6 +421,9 @@ func (db *DB) StoreRatings(ctx context.Context, batch []RatingInput, loc *time.L
 			if _, err := add.ExecContext(ctx, k.dept, k.day, c[0], c[1], c[2], c[3], c[4], c[5]); err != nil {
 				return fmt.Errorf("count ratings: %w", err)
 			}
+		}
+		if within != nil {
+			return within(tx)
 		}
 		return nil
 	})

@@ -10,6 +10,13 @@ const (
 // importBodyLimit bounds department and other file uploads.
 const importBodyLimit = 10 << 20
 
+// The metrics and ratings imports take larger files (see tabfile limits in
+// metric_import.go and rating_import.go), plus the multipart framing.
+const (
+	metricImportBodyLimit = 50<<20 + 1<<20
+	ratingImportBodyLimit = MaxRatingImportBytes + 1<<20
+)
+
 // routes is the survey package's whole HTTP surface. Every route names the
 // roles it admits; authorize refuses anything else.
 func (s *Server) routes() {
@@ -84,6 +91,17 @@ func (s *Server) routes() {
 	s.Route("rating.poster", "/admin/ratings/links/{id:[0-9]+}/poster", admin, s.handleRatingPoster, get)
 	s.Route("rating.qr.png", "/admin/ratings/links/{id:[0-9]+}/qr.png", admin, s.handleRatingQR("png"), get)
 	s.Route("rating.qr.svg", "/admin/ratings/links/{id:[0-9]+}/qr.svg", admin, s.handleRatingQR("svg"), get)
+
+	// Platform metrics and ratings from other systems, as batches.
+	s.Route("imports", "/admin/imports", admin, s.handleImports, get)
+	s.Route("imports.metrics", "/admin/imports/metrics",
+		Policy{Roles: []Role{RoleAdmin}, MaxBody: metricImportBodyLimit}, s.handleMetricsImport, post)
+	s.Route("imports.ratings", "/admin/imports/ratings",
+		Policy{Roles: []Role{RoleAdmin}, MaxBody: ratingImportBodyLimit}, s.handleRatingsImport, post)
+	s.Route("imports.rollback", "/admin/imports/{id:[0-9]+}/rollback", admin, s.handleImportRollback, post)
+	s.Route("imports.template.xlsx", "/admin/imports/metrics-template.xlsx", admin, s.handleMetricsTemplateXLSX, get)
+	s.Route("imports.template.csv", "/admin/imports/metrics-template.csv", admin, s.handleMetricsTemplateCSV, get)
+	s.Route("imports.ratings.template", "/admin/imports/ratings-template.csv", admin, s.handleRatingsTemplateCSV, get)
 
 	s.Route("calendar", "/admin/calendar", admin, s.handleCalendar, get)
 	s.Route("calendar.save", "/admin/calendar", admin, s.handleCalendarSave, post)
