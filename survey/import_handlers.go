@@ -128,7 +128,7 @@ func (s *Server) handleImportUpload(w http.ResponseWriter, r *http.Request, kind
 		return
 	}
 	// Redirect, so a reload does not upload again.
-	http.Redirect(w, r, "/admin/imports?done="+itoa(id)+"#batch-"+itoa(id), http.StatusSeeOther)
+	http.Redirect(w, r, "/admin/imports?done="+itoa(id), http.StatusSeeOther)
 }
 
 // handleImportRollback takes a metrics batch out of force.
@@ -143,7 +143,7 @@ func (s *Server) handleImportRollback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "imports.rolled_back")
-	http.Redirect(w, r, "/admin/imports#batch-"+itoa(id), http.StatusSeeOther)
+	http.Redirect(w, r, "/admin/imports", http.StatusSeeOther)
 }
 
 // Templates. The metrics workbook has the data sheet first (the one the

@@ -34,7 +34,7 @@ var expectedPolicy = map[string]string{
 	"imports": "admin", "imports.metrics": "admin", "imports.ratings": "admin", "imports.rollback": "admin",
 	"imports.template.xlsx": "admin", "imports.template.csv": "admin", "imports.ratings.template": "admin",
 	"tickets": "admin,evaluator,official", "ticket": "admin,evaluator,official", "ticket.respond": "official", "ticket.review": "admin",
-	"ratings": "admin", "rating.link.create": "admin", "rating.poster": "admin", "rating.qr.png": "admin", "rating.qr.svg": "admin",
+	"ratings": "admin", "rating.link.create": "admin", "rating.poster": "admin", "rating.qr.png": "admin", "rating.qr.svg": "admin", "ratings.list": "admin,evaluator,official",
 	"fill": "official", "fill.post": "official", "fill.receipt": "official", "fill.autosave": "official",
 }
 

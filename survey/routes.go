@@ -91,6 +91,9 @@ func (s *Server) routes() {
 	s.Route("rating.poster", "/admin/ratings/links/{id:[0-9]+}/poster", admin, s.handleRatingPoster, get)
 	s.Route("rating.qr.png", "/admin/ratings/links/{id:[0-9]+}/qr.png", admin, s.handleRatingQR("png"), get)
 	s.Route("rating.qr.svg", "/admin/ratings/links/{id:[0-9]+}/qr.svg", admin, s.handleRatingQR("svg"), get)
+	// The ratings one by one: officials see their own department's (the
+	// handler scopes them), admins and evaluators every department's.
+	s.Route("ratings.list", "/ratings", Only(RoleAdmin, RoleEvaluator, RoleOfficial), s.handleRatingList, get)
 
 	// Platform metrics and ratings from other systems, as batches.
 	s.Route("imports", "/admin/imports", admin, s.handleImports, get)

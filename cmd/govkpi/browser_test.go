@@ -38,7 +38,7 @@ import (
 const (
 	// browserTestTimeout bounds one whole browser test: server, browser and
 	// every step.
-	browserTestTimeout = 60 * time.Second
+	browserTestTimeout = 90 * time.Second
 	// stepTimeout bounds one step, so that a missing element fails with the
 	// step's name rather than at the test's deadline.
 	stepTimeout = 15 * time.Second
@@ -120,12 +120,86 @@ func openDemoDB(t *testing.T, path string) *survey.DB {
 	return db
 }
 
+// demoSeed is a demo database seeded once per test binary, in the
+// background from TestMain on: seeding (about 180,000 ratings) takes tens
+// of seconds, so each test starts its demo on a copy instead. `demo` finds
+// the copy already seeded and only serves it.
+var demoSeed struct {
+	done chan struct{}
+	dir  string
+	err  error
+}
+
+// seedDemoInBackground starts seeding; the returned function stops it (if
+// still running) and removes the seed.
+func seedDemoInBackground() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	demoSeed.done = make(chan struct{})
+	dir, err := os.MkdirTemp("", "govkpi-demo-seed-")
+	if err != nil {
+		demoSeed.err = err
+		close(demoSeed.done)
+		return cancel
+	}
+	demoSeed.dir = dir
+	go func() {
+		defer close(demoSeed.done)
+		out := newServerOutput()
+		ran := make(chan error, 1)
+		go func() {
+			ran <- runIO(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "demo.db")},
+				func(string) string { return "" }, strings.NewReader(""), out)
+		}()
+		select {
+		case <-out.url: // seeded and serving: stop it, which closes the database
+			cancel()
+			if err := <-ran; err != nil && !errors.Is(err, context.Canceled) {
+				demoSeed.err = err
+			}
+		case err := <-ran:
+			demoSeed.err = fmt.Errorf("seeding the demo: %v\n%s", err, out.String())
+		}
+	}()
+	return func() {
+		cancel()
+		<-demoSeed.done
+		os.RemoveAll(dir)
+	}
+}
+
+// copySeededDemo copies the seeded demo database (and its WAL, if the close
+// left one) to dbPath.
+func copySeededDemo(t *testing.T, dbPath string) {
+	t.Helper()
+	select {
+	case <-demoSeed.done:
+	case <-time.After(3 * time.Minute):
+		t.Fatal("the demo seed is not ready after 3 minutes")
+	}
+	if demoSeed.err != nil {
+		t.Fatalf("demo seed: %v", demoSeed.err)
+	}
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(filepath.Join(demoSeed.dir, "demo.db"+suffix))
+		if errors.Is(err, os.ErrNotExist) && suffix != "" {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dbPath+suffix, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // startDemoDB is startDemo that also returns the demo database's path, for
 // tests that look into it or change it behind the server's back; extra
-// flags are passed to `demo`.
+// flags are passed to `demo`. The database is a copy of the seeded one.
 func startDemoDB(t *testing.T, extra ...string) (base, dbPath string) {
 	t.Helper()
 	dbPath = filepath.Join(t.TempDir(), "demo.db") // TempDir first: its removal runs after the stop below
+	copySeededDemo(t, dbPath)
 	ctx, cancel := context.WithCancel(context.Background())
 	out := newServerOutput()
 	done := make(chan error, 1)

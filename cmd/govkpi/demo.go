@@ -88,6 +88,9 @@ func seedDemo(ctx context.Context, db *survey.DB, path string, loc *time.Locatio
 		if _, err := seedRatings(ctx, db, loc); err != nil {
 			return nil, fmt.Errorf("demo ratings: %w", err)
 		}
+		if err := seedMetrics(ctx, db, loc); err != nil {
+			return nil, err
+		}
 	}
 	return append(lines, ""), nil
 }

@@ -52,3 +52,106 @@ FROM rating_rollups r JOIN departments d ON d.id = r.department_id
 WHERE r.day >= ? AND r.day <= ?
 GROUP BY d.code, d.name_zh, d.name_en
 ORDER BY d.code
+
+-- name: rating-rollup-total
+-- Every department's counts by level over days from..to, from the rollups.
+SELECT COALESCE(SUM(n1), 0) AS n1, COALESCE(SUM(n2), 0) AS n2, COALESCE(SUM(n3), 0) AS n3,
+       COALESCE(SUM(n4), 0) AS n4, COALESCE(SUM(n5), 0) AS n5, COALESCE(SUM(identified_bad), 0) AS identified_bad
+FROM rating_rollups
+WHERE day >= ? AND day <= ?
+
+-- name: rating-filter-levels
+-- The ratings list's counts by level (all departments). Arguments: from, to
+-- (instants, [from, to)), channel (twice, '' for any). Reads ratings_time only.
+SELECT level, COUNT(*) AS n
+FROM ratings
+WHERE rated_at >= ? AND rated_at < ? AND (? = '' OR channel = ?)
+GROUP BY level
+
+-- name: rating-filter-levels-commented
+-- rating-filter-levels of the ratings with a comment, from the partial index
+-- ratings_commented_time (its condition is written out so the index applies).
+SELECT level, COUNT(*) AS n
+FROM ratings
+WHERE comment <> '' AND rated_at >= ? AND rated_at < ? AND (? = '' OR channel = ?)
+GROUP BY level
+
+-- name: rating-filter-levels-channel
+-- rating-filter-levels of one channel, from ratings_channel_time. Arguments:
+-- channel, from, to.
+SELECT level, COUNT(*) AS n
+FROM ratings
+WHERE channel = ? AND rated_at >= ? AND rated_at < ?
+GROUP BY level
+
+-- name: rating-filter-levels-department
+-- The ratings list's counts by level of one department. Arguments:
+-- department, from, to, channel (twice), comment only.
+SELECT level, COUNT(*) AS n
+FROM ratings
+WHERE department_id = ? AND rated_at >= ? AND rated_at < ? AND (? = '' OR channel = ?)
+  AND (NOT ? OR comment <> '')
+GROUP BY level
+
+-- name: rating-filter-page
+-- One page of the ratings list (all departments), newest first: the page's
+-- ids are picked from the index, so a deep OFFSET skips index entries, not
+-- joined rows. Arguments: from, to, lowest and highest level, channel
+-- (twice), limit, offset.
+SELECT r.id, r.department_id, r.service_item, r.channel, r.level, r.comment, r.reasons, r.phone,
+       r.identified, r.source, r.rated_at, x.id AS ticket_id,
+       d.code AS department_code, d.name_zh AS department_name_zh, d.name_en AS department_name_en
+FROM (SELECT id FROM ratings
+      WHERE rated_at >= ? AND rated_at < ? AND level BETWEEN ? AND ? AND (? = '' OR channel = ?)
+      ORDER BY rated_at DESC, id DESC
+      LIMIT ? OFFSET ?) p
+JOIN ratings r ON r.id = p.id
+JOIN departments d ON d.id = r.department_id
+LEFT JOIN rectifications x ON x.rating_id = r.id
+ORDER BY r.rated_at DESC, r.id DESC
+
+-- name: rating-filter-page-commented
+-- rating-filter-page of the ratings with a comment (ratings_commented_time).
+SELECT r.id, r.department_id, r.service_item, r.channel, r.level, r.comment, r.reasons, r.phone,
+       r.identified, r.source, r.rated_at, x.id AS ticket_id,
+       d.code AS department_code, d.name_zh AS department_name_zh, d.name_en AS department_name_en
+FROM (SELECT id FROM ratings
+      WHERE comment <> '' AND rated_at >= ? AND rated_at < ? AND level BETWEEN ? AND ? AND (? = '' OR channel = ?)
+      ORDER BY rated_at DESC, id DESC
+      LIMIT ? OFFSET ?) p
+JOIN ratings r ON r.id = p.id
+JOIN departments d ON d.id = r.department_id
+LEFT JOIN rectifications x ON x.rating_id = r.id
+ORDER BY r.rated_at DESC, r.id DESC
+
+-- name: rating-filter-page-channel
+-- rating-filter-page of one channel (ratings_channel_time). Arguments:
+-- channel, from, to, lowest and highest level, limit, offset.
+SELECT r.id, r.department_id, r.service_item, r.channel, r.level, r.comment, r.reasons, r.phone,
+       r.identified, r.source, r.rated_at, x.id AS ticket_id,
+       d.code AS department_code, d.name_zh AS department_name_zh, d.name_en AS department_name_en
+FROM (SELECT id FROM ratings
+      WHERE channel = ? AND rated_at >= ? AND rated_at < ? AND level BETWEEN ? AND ?
+      ORDER BY rated_at DESC, id DESC
+      LIMIT ? OFFSET ?) p
+JOIN ratings r ON r.id = p.id
+JOIN departments d ON d.id = r.department_id
+LEFT JOIN rectifications x ON x.rating_id = r.id
+ORDER BY r.rated_at DESC, r.id DESC
+
+-- name: rating-filter-page-department
+-- One page of one department's ratings, newest first
+-- (ratings_department_time). Arguments: department, from, to, lowest and
+-- highest level, channel (twice), comment only, limit, offset.
+SELECT r.id, r.department_id, r.service_item, r.channel, r.level, r.comment, r.reasons, r.phone,
+       r.identified, r.source, r.rated_at, x.id AS ticket_id,
+       d.code AS department_code, d.name_zh AS department_name_zh, d.name_en AS department_name_en
+FROM (SELECT id FROM ratings
+      WHERE department_id = ? AND rated_at >= ? AND rated_at < ? AND level BETWEEN ? AND ?
+        AND (? = '' OR channel = ?) AND (NOT ? OR comment <> '')
+      ORDER BY rated_at DESC, id DESC
+      LIMIT ? OFFSET ?) p
+JOIN ratings r ON r.id = p.id
+JOIN departments d ON d.id = r.department_id
+LEFT JOIN rectifications x ON x.rating_id = r.id
+ORDER BY r.rated_at DESC, r.id DESC
