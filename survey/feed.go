@@ -333,8 +333,8 @@ func (c *Campaign) RatingPeriod(loc *time.Location) (from, to time.Time) {
 }
 
 // feedRatings fills the requested rating variables of every unit from the
-// daily rollups and the tickets over the campaign's rating period (no raw
-// rating is read). A department without ratings has zero counts.
+// daily rollups of ratings and of tickets over the campaign's rating period
+// (no raw rating or ticket is read). A department without ratings has zero counts.
 func (db *DB) feedRatings(ctx context.Context, c *Campaign, f *feeder, units []scoring.Unit, values [][]float64, rep *FeedReport) error {
 	var want []string
 	for _, v := range f.columns {
@@ -360,8 +360,7 @@ func (db *DB) feedRatings(ctx context.Context, c *Campaign, f *feeder, units []s
 		DepartmentCode string `db:"department_code"`
 		RectificationCounts
 	}
-	f0, t0 := from.UTC(), to.UTC()
-	if err := db.read("rectification-counts-by-department").SelectContext(ctx, &tickets, f0, t0, f0, t0, f0, t0, f0, t0); err != nil {
+	if err := db.read("rectification-rollup-by-department").SelectContext(ctx, &tickets, rep.RatingsFrom, rep.RatingsTo); err != nil {
 		return fmt.Errorf("rectification counts: %w", err)
 	}
 	ticketsByCode := map[string]RectificationCounts{}

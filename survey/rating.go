@@ -169,8 +169,10 @@ func (in *RatingInput) Validate() FieldErrors {
 
 // cleanMultiline is cleanText allowing line breaks and tabs.
 func cleanMultiline(s string) bool {
-	return cleanText(strings.NewReplacer("\r\n", "", "\n", "", "\t", "").Replace(s))
+	return cleanText(lineBreaks.Replace(s))
 }
+
+var lineBreaks = strings.NewReplacer("\r\n", "", "\n", "", "\t", "")
 
 // Rating is a stored rating.
 type Rating struct {
@@ -241,7 +243,7 @@ func (db *DB) AddRating(ctx context.Context, in RatingInput, loc *time.Location)
 			return fmt.Errorf("insert rating: %w", err)
 		}
 		if in.Bad() {
-			if err := db.openTicket(ctx, tx, id, in.DepartmentID, at, due); err != nil {
+			if err := db.openTicket(ctx, tx, id, in.DepartmentID, in.Identified, at, due); err != nil {
 				return err
 			}
 		}
@@ -380,8 +382,22 @@ func (db *DB) storeRatings(ctx context.Context, batch []RatingInput, loc *time.L
 		return 0, err
 	}
 	err = db.inTx(ctx, func(tx *sqlx.Tx) error {
+		if db.Dialect == SQLite {
+			// A large batch outgrows SQLite's default 2 MB page cache; it
+			// would then spill its dirty index pages to the WAL and read
+			// them back (docs/BENCHMARKS.md, citizen ratings at scale).
+			// Pages are allocated only as used; the setting of the one
+			// writer connection is restored before the commit.
+			if _, err := tx.ExecContext(ctx, "PRAGMA cache_size = -262144"); err != nil {
+				return fmt.Errorf("widen page cache: %w", err)
+			}
+			defer tx.ExecContext(ctx, "PRAGMA cache_size = -2000")
+		}
 		rollups := map[rollupKey]*[6]int{}
 		insert := db.write(ctx, tx, "rating-insert")
+		// Without tickets no rating's id is needed: a plain INSERT spares
+		// the RETURNING row's reading.
+		insertOnly := db.write(ctx, tx, "rating-insert-import")
 		for i := range batch {
 			in := &batch[i]
 			var link, caseID any
@@ -392,8 +408,14 @@ func (db *DB) storeRatings(ctx context.Context, batch []RatingInput, loc *time.L
 				caseID = in.CaseID
 			}
 			var id int64
-			err := insert.GetContext(ctx, &id, in.DepartmentID, link, in.ServiceItem, in.Channel, in.Level, in.Comment,
-				strings.Join(in.Reasons, " "), in.Phone, caseID, in.Identified, in.Source, in.At.UTC().Truncate(time.Microsecond))
+			args := []any{in.DepartmentID, link, in.ServiceItem, in.Channel, in.Level, in.Comment,
+				strings.Join(in.Reasons, " "), in.Phone, caseID, in.Identified, in.Source, in.At.UTC().Truncate(time.Microsecond)}
+			var err error
+			if openTickets {
+				err = insert.GetContext(ctx, &id, args...)
+			} else {
+				_, err = insertOnly.ExecContext(ctx, args...)
+			}
 			if err != nil {
 				if isUniqueViolation(err) {
 					return &ImportError{Rows: []RowError{{Row: i + 1, Column: "case", Key: "err.rating_case_used"}}}
@@ -401,7 +423,7 @@ func (db *DB) storeRatings(ctx context.Context, batch []RatingInput, loc *time.L
 				return fmt.Errorf("insert rating %d: %w", i+1, err)
 			}
 			if openTickets && in.Bad() {
-				if err := db.openTicket(ctx, tx, id, in.DepartmentID, in.At.UTC(), cal.AddWorkdays(in.At, DefaultRectificationDays)); err != nil {
+				if err := db.openTicket(ctx, tx, id, in.DepartmentID, in.Identified, in.At.UTC(), cal.AddWorkdays(in.At, DefaultRectificationDays)); err != nil {
 					return err
 				}
 			}
@@ -416,8 +438,24 @@ func (db *DB) storeRatings(ctx context.Context, batch []RatingInput, loc *time.L
 				c[5]++
 			}
 		}
+		// In key order the upserts walk the rollups' primary key in order
+		// instead of at random.
+		keys := make([]rollupKey, 0, len(rollups))
+		for k := range rollups {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, func(a, b rollupKey) int {
+			if a.dept != b.dept {
+				if a.dept < b.dept {
+					return -1
+				}
+				return 1
+			}
+			return strings.Compare(a.day, b.day)
+		})
 		add := db.write(ctx, tx, "rating-rollup-add")
-		for k, c := range rollups {
+		for _, k := range keys {
+			c := rollups[k]
 			if _, err := add.ExecContext(ctx, k.dept, k.day, c[0], c[1], c[2], c[3], c[4], c[5]); err != nil {
 				return fmt.Errorf("count ratings: %w", err)
 			}

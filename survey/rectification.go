@@ -96,11 +96,49 @@ func (db *DB) SetCalendar(ctx context.Context, text string) error {
 }
 
 // openTicket opens the rectification of a bad rating inside tx.
-func (db *DB) openTicket(ctx context.Context, tx *sqlx.Tx, ratingID, departmentID int64, at, due time.Time) error {
-	if _, err := db.write(ctx, tx, "rectification-insert").ExecContext(ctx, ratingID, departmentID, at, due.UTC()); err != nil {
+func (db *DB) openTicket(ctx context.Context, tx *sqlx.Tx, ratingID, departmentID int64, identified bool, at, due time.Time) error {
+	if _, err := db.write(ctx, tx, "rectification-insert").ExecContext(ctx, ratingID, departmentID, identified, at, due.UTC()); err != nil {
 		return fmt.Errorf("open rectification of rating %d: %w", ratingID, err)
 	}
+	if err := db.countTickets(ctx, tx, departmentID, due, ticketDelta{due: 1}); err != nil {
+		return err
+	}
+	if identified {
+		return db.countTickets(ctx, tx, departmentID, at, ticketDelta{identified: 1})
+	}
 	return nil
+}
+
+// ticketDelta is a change of a department's day in rectification_rollups.
+type ticketDelta struct{ due, closedOnTime, identified, identifiedCalled int }
+
+// countTickets adds d to the department's civil day (in the database's
+// zone) of t.
+func (db *DB) countTickets(ctx context.Context, tx *sqlx.Tx, departmentID int64, t time.Time, d ticketDelta) error {
+	day := t.In(db.Zone()).Format(time.DateOnly)
+	if _, err := db.write(ctx, tx, "rectification-rollup-add").ExecContext(ctx, departmentID, day,
+		d.due, d.closedOnTime, d.identified, d.identifiedCalled); err != nil {
+		return fmt.Errorf("count tickets: %w", err)
+	}
+	return nil
+}
+
+// ticketFacts are what a ticket's changes count by.
+type ticketFacts struct {
+	DepartmentID int64        `db:"department_id"`
+	Identified   bool         `db:"identified"`
+	OpenedAt     time.Time    `db:"opened_at"`
+	DueAt        time.Time    `db:"due_at"`
+	RespondedAt  sql.NullTime `db:"responded_at"`
+	Called       bool         `db:"called"`
+}
+
+func (db *DB) ticketFacts(ctx context.Context, tx *sqlx.Tx, id int64) (ticketFacts, error) {
+	var f ticketFacts
+	if err := db.write(ctx, tx, "rectification-for-rollup").GetContext(ctx, &f, id); err != nil {
+		return f, fmt.Errorf("rectification %d: %w", id, err)
+	}
+	return f, nil
 }
 
 // Rectification is a ticket with its rating.
@@ -222,6 +260,14 @@ func (db *DB) RespondRectification(ctx context.Context, id int64, in Rectificati
 		callback = in.CallbackAt.UTC()
 	}
 	return db.inTx(ctx, func(tx *sqlx.Tx) error {
+		before, err := db.ticketFacts(ctx, tx, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return Errorf(ENotFound, "err.not_found")
+		}
+		if err != nil {
+			return err
+		}
+		wasCalled := before.Called
 		res, err := db.write(ctx, tx, "rectification-respond").ExecContext(ctx, callback, in.CallbackResult, in.Outcome, in.Action,
 			time.Now().UTC(), id)
 		if err != nil {
@@ -229,6 +275,19 @@ func (db *DB) RespondRectification(ctx context.Context, id int64, in Rectificati
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return db.rectificationMissing(ctx, tx, id)
+		}
+		// An answer after a send-back may add or withdraw the call-back:
+		// the count of identified raters called back follows.
+		if f, err := db.ticketFacts(ctx, tx, id); err != nil {
+			return err
+		} else if f.Identified && f.Called != wasCalled {
+			d := ticketDelta{identifiedCalled: 1}
+			if wasCalled {
+				d.identifiedCalled = -1
+			}
+			if err := db.countTickets(ctx, tx, f.DepartmentID, f.OpenedAt, d); err != nil {
+				return err
+			}
 		}
 		return db.auditChange(ctx, tx, AuditRectificationResponded, "rectification", itoa(id), in.Outcome)
 	})
@@ -256,6 +315,19 @@ func (db *DB) ReviewRectification(ctx context.Context, id int64, accept bool, co
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return db.rectificationMissing(ctx, tx, id)
+		}
+		if accept {
+			// Accepted is final: a ticket answered by its due time counts
+			// as closed on time on its due day.
+			f, err := db.ticketFacts(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			if f.RespondedAt.Valid && !f.RespondedAt.Time.After(f.DueAt) {
+				if err := db.countTickets(ctx, tx, f.DepartmentID, f.DueAt, ticketDelta{closedOnTime: 1}); err != nil {
+					return err
+				}
+			}
 		}
 		return db.auditChange(ctx, tx, action, "rectification", itoa(id), "")
 	})

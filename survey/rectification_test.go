@@ -3,6 +3,7 @@ package survey
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
@@ -182,5 +183,98 @@ func TestTicketPages(t *testing.T) {
 	}
 	if r := admin.get("/admin/calendar"); !strings.Contains(r.body, "2026-10-10") {
 		t.Fatal("the saved calendar is not shown")
+	}
+}
+
+// The rollups the scoring feed reads agree with the tickets themselves
+// (RectificationCountsBetween scans them) after tickets are opened,
+// answered with and without a call-back, sent back and accepted — the old
+// ones late, the recent ones on time — and the migration's backfill counts
+// them the same way.
+func TestRectificationRollupsMatchTickets(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		mustDept(t, db, "LJ", "澜江市人民政府", "city", "")
+		ga := mustDept(t, db, "LJ-GA", "澜江市公安局", "city", "LJ")
+		loc := db.Zone()
+		r := rand.New(rand.NewPCG(7, 7))
+		var batch []RatingInput
+		start := time.Now().In(loc).AddDate(0, 0, -60)
+		for i := range 60 {
+			batch = append(batch, RatingInput{DepartmentID: ga.ID, Channel: "window", Level: 1 + r.IntN(2),
+				At: start.Add(time.Duration(i) * 23 * time.Hour), Identified: r.IntN(2) == 0})
+		}
+		if _, err := db.StoreRatings(ctx, batch, loc, true); err != nil {
+			t.Fatal(err)
+		}
+		tickets, err := db.FindRectifications(ctx, RectificationFilter{DepartmentID: ga.ID})
+		if err != nil || len(tickets) != 60 {
+			t.Fatalf("%d tickets: %v", len(tickets), err)
+		}
+		for _, x := range tickets {
+			resp := RectificationResponse{CallbackResult: "已回访", Outcome: "explained", Action: "已解释"}
+			if r.IntN(3) > 0 {
+				resp.CallbackAt = x.OpenedAt.Add(time.Hour)
+			}
+			switch r.IntN(4) {
+			case 0: // left open
+				continue
+			case 1: // answered, sent back, answered again without a call-back
+				mustNil(t, db.RespondRectification(ctx, x.ID, resp))
+				mustNil(t, db.ReviewRectification(ctx, x.ID, false, "请补充回访记录"))
+				resp.CallbackAt = time.Time{}
+				mustNil(t, db.RespondRectification(ctx, x.ID, resp))
+			case 2: // answered and accepted
+				mustNil(t, db.RespondRectification(ctx, x.ID, resp))
+				mustNil(t, db.ReviewRectification(ctx, x.ID, true, ""))
+			default: // answered, waiting
+				mustNil(t, db.RespondRectification(ctx, x.ID, resp))
+			}
+		}
+		from, to := start.AddDate(0, 0, -1), time.Now().In(loc).AddDate(0, 2, 0)
+		check := func(where string) {
+			t.Helper()
+			raw, err := db.RectificationCountsBetween(ctx, ga.ID, from, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rolled []struct {
+				DepartmentCode string `db:"department_code"`
+				RectificationCounts
+			}
+			if err := db.read("rectification-rollup-by-department").SelectContext(ctx, &rolled,
+				from.Format(time.DateOnly), to.AddDate(0, 0, -1).Format(time.DateOnly)); err != nil {
+				t.Fatal(err)
+			}
+			if len(rolled) != 1 || rolled[0].Due != raw.Due || rolled[0].ClosedOnTime != raw.ClosedOnTime ||
+				rolled[0].Identified != raw.Identified || rolled[0].IdentifiedCalled != raw.IdentifiedCalled {
+				t.Fatalf("%s: rollups %+v, tickets %+v", where, rolled, raw)
+			}
+			if raw.Due != 60 || raw.Identified == 0 || raw.IdentifiedCalled == 0 || raw.ClosedOnTime == 0 || raw.ClosedOnTime == raw.Due {
+				t.Fatalf("%s: the test exercises too little: %+v", where, raw)
+			}
+		}
+		check("kept by the store")
+		// The migration's backfill, run again on these tickets, gives the
+		// same counts.
+		if _, err := db.W.Exec("DELETE FROM rectification_rollups"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.W.Exec(ticketBackfill(t, db)); err != nil {
+			t.Fatal(err)
+		}
+		check("rebuilt")
+		responded, _ := db.FindRectifications(ctx, RectificationFilter{DepartmentID: ga.ID, State: "responded"})
+		for _, x := range responded {
+			mustNil(t, db.ReviewRectification(ctx, x.ID, true, ""))
+		}
+		check("after accepting the rest")
+	})
+}
+
+func mustNil(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

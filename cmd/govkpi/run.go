@@ -49,6 +49,7 @@ Commands:
   score     score a data CSV with a framework, without a server
   weights   compute weights: weights ahp (pairwise matrix) | weights entropy (data)
   instrument check or store a questionnaire: instrument check|import FILE (.yaml or XLSForm .xlsx)
+  import    import platform metrics or ratings: import metrics|ratings FILE (.csv or .xlsx)
   load      drive a running server with many clients and report rate, latency and errors
   version   print the version
   help      print this help
@@ -87,6 +88,8 @@ func runIO(ctx context.Context, args []string, getenv func(string) string, stdin
 		return cmdWeights(rest, stdout)
 	case "instrument":
 		return cmdInstrument(ctx, rest, getenv, stdout)
+	case "import":
+		return cmdImport(ctx, rest, getenv, stdout)
 	case "load":
 		return cmdLoad(ctx, rest, stdout)
 	case "version", "-version", "--version":

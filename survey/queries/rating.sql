@@ -45,12 +45,16 @@ WHERE l.id = ?
 
 -- name: rating-rollup-by-department
 -- Every department's counts by level over days from..to, from the rollups.
+-- The rollups are summed per department id first, then named.
 SELECT d.code AS department_code, d.name_zh AS department_name_zh, d.name_en AS department_name_en,
-       SUM(r.n1) AS n1, SUM(r.n2) AS n2, SUM(r.n3) AS n3, SUM(r.n4) AS n4, SUM(r.n5) AS n5,
-       SUM(r.identified_bad) AS identified_bad
-FROM rating_rollups r JOIN departments d ON d.id = r.department_id
-WHERE r.day >= ? AND r.day <= ?
-GROUP BY d.code, d.name_zh, d.name_en
+       c.n1, c.n2, c.n3, c.n4, c.n5, c.identified_bad
+FROM (
+  SELECT department_id, SUM(n1) AS n1, SUM(n2) AS n2, SUM(n3) AS n3, SUM(n4) AS n4, SUM(n5) AS n5,
+         SUM(identified_bad) AS identified_bad
+  FROM rating_rollups
+  WHERE day >= ? AND day <= ?
+  GROUP BY department_id
+) c JOIN departments d ON d.id = c.department_id
 ORDER BY d.code
 
 -- name: rating-rollup-total
@@ -155,3 +159,8 @@ JOIN ratings r ON r.id = p.id
 JOIN departments d ON d.id = r.department_id
 LEFT JOIN rectifications x ON x.rating_id = r.id
 ORDER BY r.rated_at DESC, r.id DESC
+
+-- name: rating-insert-import
+-- rating-insert without RETURNING, for an import that opens no ticket.
+INSERT INTO ratings (department_id, link_id, service_item, channel, level, comment, reasons, phone, case_id, identified, source, rated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

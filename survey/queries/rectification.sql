@@ -8,8 +8,8 @@ DELETE FROM calendar_days
 INSERT INTO calendar_days (day, kind) VALUES (?, ?)
 
 -- name: rectification-insert
-INSERT INTO rectifications (rating_id, department_id, state, opened_at, due_at)
-VALUES (?, ?, 'open', ?, ?)
+INSERT INTO rectifications (rating_id, department_id, identified, state, opened_at, due_at)
+VALUES (?, ?, ?, 'open', ?, ?)
 
 -- name: rectifications-find
 -- Tickets of one department (0: all), of one state ('': any), or only the
@@ -53,22 +53,42 @@ SELECT state FROM rectifications WHERE id = ?
 SELECT
   COALESCE(SUM(CASE WHEN x.due_at >= ? AND x.due_at < ? THEN 1 ELSE 0 END), 0) AS due,
   COALESCE(SUM(CASE WHEN x.due_at >= ? AND x.due_at < ? AND x.state = 'accepted' AND x.responded_at <= x.due_at THEN 1 ELSE 0 END), 0) AS closed_on_time,
-  COALESCE(SUM(CASE WHEN x.opened_at >= ? AND x.opened_at < ? AND r.identified THEN 1 ELSE 0 END), 0) AS identified,
-  COALESCE(SUM(CASE WHEN x.opened_at >= ? AND x.opened_at < ? AND r.identified AND x.callback_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS identified_called,
+  COALESCE(SUM(CASE WHEN x.opened_at >= ? AND x.opened_at < ? AND x.identified THEN 1 ELSE 0 END), 0) AS identified,
+  COALESCE(SUM(CASE WHEN x.opened_at >= ? AND x.opened_at < ? AND x.identified AND x.callback_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS identified_called,
   COALESCE(SUM(CASE WHEN x.state IN ('open', 'returned') AND x.due_at < ? THEN 1 ELSE 0 END), 0) AS open_overdue,
   COALESCE(SUM(CASE WHEN x.state IN ('open', 'returned') THEN 1 ELSE 0 END), 0) AS open_total,
   COALESCE(SUM(CASE WHEN x.state = 'responded' THEN 1 ELSE 0 END), 0) AS responded_total,
   COALESCE(SUM(CASE WHEN x.state = 'accepted' THEN 1 ELSE 0 END), 0) AS accepted_total,
   COALESCE(SUM(CASE WHEN x.state = 'returned' THEN 1 ELSE 0 END), 0) AS returned_total
-FROM rectifications x JOIN ratings r ON r.id = x.rating_id
+FROM rectifications x
 WHERE x.department_id = ?
 
--- name: rectification-counts-by-department
--- rectification-counts for every department with tickets, by code.
-SELECT d.code AS department_code,
-  COALESCE(SUM(CASE WHEN x.due_at >= ? AND x.due_at < ? THEN 1 ELSE 0 END), 0) AS due,
-  COALESCE(SUM(CASE WHEN x.due_at >= ? AND x.due_at < ? AND x.state = 'accepted' AND x.responded_at <= x.due_at THEN 1 ELSE 0 END), 0) AS closed_on_time,
-  COALESCE(SUM(CASE WHEN x.opened_at >= ? AND x.opened_at < ? AND r.identified THEN 1 ELSE 0 END), 0) AS identified,
-  COALESCE(SUM(CASE WHEN x.opened_at >= ? AND x.opened_at < ? AND r.identified AND x.callback_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS identified_called
-FROM rectifications x JOIN ratings r ON r.id = x.rating_id JOIN departments d ON d.id = x.department_id
-GROUP BY d.code
+-- name: rectification-rollup-add
+-- A change of one department's day of tickets, in the change's own
+-- transaction (counts may be negative: a call-back withdrawn).
+INSERT INTO rectification_rollups (department_id, day, due, closed_on_time, identified, identified_called)
+VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (department_id, day) DO UPDATE SET
+    due = rectification_rollups.due + excluded.due,
+    closed_on_time = rectification_rollups.closed_on_time + excluded.closed_on_time,
+    identified = rectification_rollups.identified + excluded.identified,
+    identified_called = rectification_rollups.identified_called + excluded.identified_called
+
+-- name: rectification-for-rollup
+-- What a ticket's change counts by.
+SELECT department_id, identified, opened_at, due_at, responded_at,
+       CASE WHEN callback_at IS NULL THEN FALSE ELSE TRUE END AS called
+FROM rectifications WHERE id = ?
+
+-- name: rectification-rollup-by-department
+-- SA4 and SA5 counts of every department with tickets over days from..to
+-- (inclusive), from the rollups: due and closed on time by due day,
+-- identified and called back by opening day.
+SELECT d.code AS department_code, c.due, c.closed_on_time, c.identified, c.identified_called
+FROM (
+  SELECT department_id, SUM(due) AS due, SUM(closed_on_time) AS closed_on_time,
+         SUM(identified) AS identified, SUM(identified_called) AS identified_called
+  FROM rectification_rollups
+  WHERE day >= ? AND day <= ?
+  GROUP BY department_id
+) c JOIN departments d ON d.id = c.department_id
