@@ -244,6 +244,8 @@ func (v MetricVariable) Rule(t func(string, ...any) string) string {
 		return t("imports.rule.within", v.Within)
 	case v.Integer:
 		return t("imports.rule.count")
+	case v.Unit == "%":
+		return t("imports.rule.percent")
 	}
 	return t("imports.rule.nonnegative")
 }

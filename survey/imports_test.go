@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"govkpi/scoring"
+	"govkpi/survey/tabfile"
 )
 
 // importErrors returns "row:column:key" for each problem of an
@@ -148,6 +151,24 @@ func TestMetricImport(t *testing.T) {
 			t.Fatalf("%d rollback audit rows", n)
 		}
 	})
+}
+
+// A variable measured in percent takes 0–100; none of the default
+// framework's metric variables is, so the rule is checked with one made up.
+func TestMetricPercentRule(t *testing.T) {
+	tb, err := tabfile.Read(strings.NewReader("period,department_code,variable,value\n2026,A,share,100\n2026,A,other,100.5\n"), "p.csv", tabfile.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols, _ := tb.Columns(metricColumns, "period", "department", "variable", "value")
+	vars := map[string]MetricVariable{
+		"share": {Variable: scoring.Variable{Code: "share", Unit: "%"}},
+		"other": {Variable: scoring.Variable{Code: "other", Unit: "%"}},
+	}
+	_, errs := checkMetricRows(tb, cols, map[string]int64{"A": 1}, vars)
+	if len(errs) != 1 || errs[0].Row != 3 || errs[0].Key != "imports.above_100" {
+		t.Fatalf("problems %+v", errs)
+	}
 }
 
 // metricsXLSX builds a workbook of rows; numbers are stored as numbers.

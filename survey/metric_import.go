@@ -175,7 +175,15 @@ func (db *DB) ImportMetrics(ctx context.Context, r io.Reader, name string) (*Imp
 	if err != nil {
 		return nil, err
 	}
-	rows, errs := checkMetricRows(t, cols, depts)
+	vars, err := MetricVariables()
+	if err != nil {
+		return nil, err
+	}
+	byCode := make(map[string]MetricVariable, len(vars))
+	for _, v := range vars {
+		byCode[v.Code] = v
+	}
+	rows, errs := checkMetricRows(t, cols, depts, byCode)
 	if len(errs) == 0 {
 		errs, err = db.checkMetricBounds(ctx, rows, cols.Name("value"))
 		if err != nil {
@@ -225,8 +233,8 @@ func (db *DB) departmentIDs(ctx context.Context) (map[string]int64, error) {
 }
 
 // checkMetricRows checks each row on its own and against the file's other
-// rows (duplicates).
-func checkMetricRows(t *tabfile.Table, cols tabfile.Columns, depts map[string]int64) ([]metricRow, []RowError) {
+// rows (duplicates); vars are the variables a file may give, by code.
+func checkMetricRows(t *tabfile.Table, cols tabfile.Columns, depts map[string]int64, vars map[string]MetricVariable) ([]metricRow, []RowError) {
 	var rows []metricRow
 	var errs []RowError
 	seen := map[metricKey]int{}
@@ -244,7 +252,7 @@ func checkMetricRows(t *tabfile.Table, cols tabfile.Columns, depts map[string]in
 		if m.deptID, ok = depts[code]; !ok {
 			bad("department", "imports.unknown_department", code)
 		}
-		v, known := metricVariable(cols.Get(r, "variable"))
+		v, known := vars[cols.Get(r, "variable")]
 		if !known {
 			bad("variable", "imports.unknown_variable", cols.Get(r, "variable"))
 		}
@@ -260,6 +268,8 @@ func checkMetricRows(t *tabfile.Table, cols tabfile.Columns, depts map[string]in
 			bad("value", "imports.negative")
 		case known && v.Integer && x != math.Trunc(x):
 			bad("value", "imports.not_whole", v.Unit)
+		case known && v.Unit == "%" && x > 100:
+			bad("value", "imports.above_100")
 		case x > 1e15:
 			bad("value", "imports.too_large")
 		}
