@@ -48,6 +48,8 @@ const (
 	AuditRatingsImported        = "imports.ratings"
 	AuditImportRefused          = "imports.refused"
 	AuditImportRolledBack       = "imports.rolled_back"
+	AuditAssessmentComputed     = "assessment.computed"
+	AuditAssessmentPublished    = "assessment.published"
 )
 
 // AuditEntry is one line of the audit log. Detail never holds passwords,

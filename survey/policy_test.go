@@ -31,6 +31,7 @@ var expectedPolicy = map[string]string{
 	"campaign.responses.csv": "admin,evaluator", "campaign.responses.xlsx": "admin,evaluator",
 	"review": "admin,evaluator", "review.decide": "admin",
 	"calendar": "admin", "calendar.save": "admin",
+	"runs": "admin,evaluator", "runs.compute": "admin", "run": "admin,evaluator", "run.publish": "admin",
 	"imports": "admin", "imports.metrics": "admin", "imports.ratings": "admin", "imports.rollback": "admin",
 	"imports.template.xlsx": "admin", "imports.template.csv": "admin", "imports.ratings.template": "admin",
 	"tickets": "admin,evaluator,official", "ticket": "admin,evaluator,official", "ticket.respond": "official", "ticket.review": "admin",

@@ -83,6 +83,12 @@ func (s *Server) routes() {
 	s.Route("campaign.responses.csv", "/admin/campaigns/{id:[0-9]+}/responses.csv", readers, s.handleResponsesCSV, get)
 	s.Route("campaign.responses.xlsx", "/admin/campaigns/{id:[0-9]+}/responses.xlsx", readers, s.handleResponsesXLSX, get)
 
+	// Assessment runs: evaluators read them, admins compute and publish.
+	s.Route("runs", "/admin/campaigns/{id:[0-9]+}/runs", readers, s.handleRuns, get)
+	s.Route("runs.compute", "/admin/campaigns/{id:[0-9]+}/runs", admin, s.handleRunCompute, post)
+	s.Route("run", "/admin/runs/{id:[0-9]+}", readers, s.handleRun, get)
+	s.Route("run.publish", "/admin/runs/{id:[0-9]+}/publish", admin, s.handleRunPublish, post)
+
 	s.Route("review", "/admin/assignments/{id:[0-9]+}", readers, s.handleReview, get)
 	s.Route("review.decide", "/admin/assignments/{id:[0-9]+}/review", admin, s.handleReviewDecide, post)
 

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
@@ -162,7 +163,16 @@ func onPhone(t *testing.T, ctx context.Context, fn func()) {
 	if _, err := chromedp.Call(ctx, emulation.SetTouchEmulationEnabled, emulation.SetTouchEmulationEnabledParams{}); err != nil {
 		t.Fatalf("leave touch emulation: %v", err)
 	}
-	if w := get(t, ctx, "read the width", chromedp.Evaluate[int](`document.documentElement.clientWidth`)); w < desktopWidth-40 {
+	// The renderer takes the desktop size back asynchronously: give it a
+	// moment before reading the width.
+	w := 0
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		w = get(t, ctx, "read the width", chromedp.Evaluate[int](`document.documentElement.clientWidth`))
+		if w >= desktopWidth-40 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if w < desktopWidth-40 {
 		t.Fatalf("back from the phone size the page is %dpx wide", w)
 	}
 }
