@@ -78,6 +78,22 @@ func TestAssessmentRuns(t *testing.T) {
 			t.Fatal("a published run was deleted")
 		}
 
+		// After publication the office reopens LJ-RS, which answers MA1
+		// anew, and a metric is corrected.
+		if err := db.Review(ctx, ids["LJ-RS"], ReviewReopen, "请按新口径更新"); err != nil {
+			t.Fatal(err)
+		}
+		rs := completeAnswers(t, sa)
+		for _, q := range []string{"ma1_level", "ma2_level", "ma3_level", "ma4_level"} {
+			rs[q] = "3"
+		}
+		rs["ma1_level"] = "5"
+		if _, err := db.SubmitResponse(ctx, ids["LJ-RS"], "c-LJ-RS-2", rs); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Review(ctx, ids["LJ-RS"], ReviewApprove, ""); err != nil {
+			t.Fatal(err)
+		}
 		// A corrected metric after publication.
 		if _, err := db.ImportMetrics(ctx, strings.NewReader("period,department_code,variable,value\n2026,LJ-GA,ef_items_fully_online,99\n"), "fix.csv"); err != nil {
 			t.Fatal(err)
@@ -110,6 +126,16 @@ func TestAssessmentRuns(t *testing.T) {
 		if ga == nil || len(ga.Inputs) != 1 || ga.Inputs[0].Variable != "ef_items_fully_online" ||
 			*ga.Inputs[0].Before != 40 || *ga.Inputs[0].After != 99 {
 			t.Fatalf("changes %+v", changes)
+		}
+		var rsChange *RunChange
+		for i := range changes {
+			if changes[i].Code == "LJ-RS" {
+				rsChange = &changes[i]
+			}
+		}
+		if rsChange == nil || len(rsChange.Inputs) != 1 || rsChange.Inputs[0].Variable != "ma1_level" ||
+			*rsChange.Inputs[0].Before != 3 || *rsChange.Inputs[0].After != 5 {
+			t.Fatalf("the changed answer is not among the changes: %+v", changes)
 		}
 		runs, err := db.AssessmentRuns(ctx, c.ID)
 		if err != nil || len(runs) != 2 || runs[0].ID != next.ID || runs[1].State != RunPublished || runs[0].Result != "" {
