@@ -300,14 +300,19 @@ func (r *AssessmentRun) RunUnits() ([]RunUnit, error) {
 	return doc.Units, nil
 }
 
-// BandNames maps the run's band codes to their names in lang.
-func (r *AssessmentRun) BandNames(lang string) map[string]string {
+// Bands returns the run's band set, lowest band first.
+func (r *AssessmentRun) Bands() []scoring.Band {
 	var doc struct {
 		Bands string `json:"bands"`
 	}
 	json.Unmarshal([]byte(r.Result), &doc)
+	return scoring.BandSets()[doc.Bands].Bands
+}
+
+// BandNames maps the run's band codes to their names in lang.
+func (r *AssessmentRun) BandNames(lang string) map[string]string {
 	out := map[string]string{}
-	for _, b := range scoring.BandSets()[doc.Bands].Bands {
+	for _, b := range r.Bands() {
 		out[b.Code] = b.NameZh
 		if lang == "en" {
 			out[b.Code] = b.NameEn

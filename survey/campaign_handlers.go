@@ -238,9 +238,9 @@ func (s *Server) handleCampaignStatus(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/admin/campaigns/"+itoa(id), http.StatusSeeOther)
 }
 
-// csvCell neutralises formula injection: a cell that a spreadsheet would
+// CSVCell neutralises formula injection: a cell that a spreadsheet would
 // read as a formula gets a leading apostrophe.
-func csvCell(v string) string {
+func CSVCell(v string) string {
 	if v != "" && strings.ContainsRune("=+-@\t\r\n", rune(v[0])) {
 		return "'" + v
 	}
@@ -275,7 +275,7 @@ func (s *Server) handleCampaignMissing(w http.ResponseWriter, r *http.Request) {
 		if a.Submitted() {
 			continue
 		}
-		cw.Write([]string{csvCell(a.DepartmentCode), csvCell(a.DepartmentNameZh), csvCell(a.DepartmentNameEn),
+		cw.Write([]string{CSVCell(a.DepartmentCode), CSVCell(a.DepartmentNameZh), CSVCell(a.DepartmentNameEn),
 			a.State, a.DueAt.In(s.location()).Format("2006-01-02 15:04")})
 	}
 	cw.Flush()

@@ -360,8 +360,8 @@ func TestCSVCell(t *testing.T) {
 		{"inner equals", "a=b", "a=b"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := csvCell(tc.in); got != tc.want {
-				t.Fatalf("csvCell(%q) = %q, want %q", tc.in, got, tc.want)
+			if got := CSVCell(tc.in); got != tc.want {
+				t.Fatalf("CSVCell(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
 	}

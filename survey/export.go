@@ -297,7 +297,7 @@ func exportCell(v string) string {
 			return r
 		}, v)
 	}
-	return csvCell(v)
+	return CSVCell(v)
 }
 
 // handleResponsesCSV streams a campaign's responses as CSV (RFC 4180,

@@ -276,3 +276,18 @@ func newToken(n int) string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// The page helpers other packages (dashboard) use for the routes they
+// register through Route: the same layout data, rendering and error
+// responses as survey's own pages.
+
+// Page starts a page for the request; title is a catalogue key.
+func (s *Server) Page(r *http.Request, title string) *static.Page { return s.page(r, title) }
+
+// RenderPage writes the named template, or the error page when it fails.
+func (s *Server) RenderPage(w http.ResponseWriter, r *http.Request, status int, name string, p *static.Page) {
+	s.render(w, r, status, name, p)
+}
+
+// Fail answers with the error's status and message (see fail).
+func (s *Server) Fail(w http.ResponseWriter, r *http.Request, err error) { s.fail(w, r, err) }

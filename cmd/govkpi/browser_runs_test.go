@@ -43,4 +43,24 @@ func TestBrowserAssessmentRun(t *testing.T) {
 	}
 	problems.check(t, "published run")
 	screenshot(t, ctx, "run-published")
+
+	// Its dashboard: both charts drawn by dashboard.js from the JSON the
+	// server wrote, nothing fetched from outside, no console error.
+	navigating(t, ctx, "open the dashboard", chromedp.Click(chromedp.CSS(`a[href^="/dashboard/runs/"]`)))
+	drawn := get(t, ctx, "wait for the charts", chromedp.Poll[int](
+		`document.querySelectorAll('[data-chart][data-drawn="true"] canvas').length >= 2 ? document.querySelectorAll('[data-chart][data-drawn="true"] canvas').length : 0`))
+	if drawn < 2 {
+		t.Errorf("%d charts drawn, want 2", drawn)
+	}
+	tables := get(t, ctx, "count data tables", chromedp.Evaluate[int](`document.querySelectorAll("details.chart-data table").length`))
+	if tables != 2 {
+		t.Errorf("%d data tables under the charts, want 2", tables)
+	}
+	pageFits(t, ctx, "dashboard")
+	problems.check(t, "dashboard")
+	screenshot(t, ctx, "dashboard-run")
+	onPhone(t, ctx, func() {
+		pageFits(t, ctx, "phone: dashboard")
+		screenshot(t, ctx, "dashboard-run-phone")
+	})
 }

@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/term"
 
+	"govkpi/dashboard"
 	"govkpi/survey"
 )
 
@@ -181,6 +182,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	dashboard.Register(srv)
 	defer srv.Close()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -1,0 +1,253 @@
+package dashboard
+
+import (
+	"encoding/csv"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+	"github.com/gorilla/mux"
+
+	"govkpi/scoring"
+	"govkpi/survey"
+)
+
+// The overview of one assessment run (/dashboard/runs/{id}): KPI tiles, the
+// ranking as a bar chart coloured by band, and the band distribution. Every
+// chart has its numbers in a table under it and as CSV
+// (/dashboard/runs/{id}/{chart}.csv), exactly what the chart shows.
+
+// Register adds the dashboard's routes to the server, each with its roles.
+func Register(s *survey.Server) {
+	p := &pages{s: s}
+	readers := survey.Only(survey.RoleAdmin, survey.RoleEvaluator)
+	s.Route("dashboard.run", "/dashboard/runs/{id:[0-9]+}", readers, p.handleRun, http.MethodGet)
+	s.Route("dashboard.run.csv", "/dashboard/runs/{id:[0-9]+}/{chart:ranking|bands}.csv", readers, p.handleChartCSV, http.MethodGet)
+}
+
+type pages struct{ s *survey.Server }
+
+// ChartView is one chart on a page: its ECharts options for dashboard.js,
+// its numbers for the table under it, and where its CSV is.
+type ChartView struct {
+	ID      string
+	Title   string
+	Options map[string]any
+	Head    []string
+	Rows    [][]string
+	CSV     string
+	Height  int // pixels
+}
+
+type runView struct {
+	Run      *survey.AssessmentRun
+	Campaign *survey.Campaign
+	Mean     string
+	Scored   int
+	Units    int
+	Bands    []bandCount
+	Charts   []ChartView
+}
+
+type bandCount struct {
+	Name string
+	N    int
+}
+
+// runData is what the run's charts are drawn from.
+type runData struct {
+	run   *survey.AssessmentRun
+	units []survey.RunUnit // ranked first by rank, then unscored by code
+	bands []scoring.Band
+	names map[string]string // band code → name in the page's language
+}
+
+func (p *pages) load(r *http.Request) (*runData, *survey.Campaign, error) {
+	id, err := strconv.ParseInt(mux.Vars(r)["id"], 10, 64)
+	if err != nil {
+		return nil, nil, survey.Errorf(survey.ENotFound, "err.not_found")
+	}
+	run, err := p.s.DB.FindAssessmentRun(r.Context(), id)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := p.s.DB.FindCampaignByID(r.Context(), run.CampaignID)
+	if err != nil {
+		return nil, nil, err
+	}
+	units, err := run.RunUnits()
+	if err != nil {
+		return nil, nil, err
+	}
+	slices.SortStableFunc(units, func(a, b survey.RunUnit) int {
+		switch {
+		case a.Rank == b.Rank:
+			return 0
+		case a.Rank == 0:
+			return 1
+		case b.Rank == 0:
+			return -1
+		}
+		return a.Rank - b.Rank
+	})
+	d := &runData{run: run, units: units, names: run.BandNames(survey.Lang(r.Context()))}
+	d.bands = run.Bands()
+	return d, c, nil
+}
+
+func (p *pages) handleRun(w http.ResponseWriter, r *http.Request) {
+	d, c, err := p.load(r)
+	if err != nil {
+		p.s.Fail(w, r, err)
+		return
+	}
+	page := p.s.Page(r, "title.dashboard_run")
+	v := runView{Run: d.run, Campaign: c, Units: len(d.units)}
+	sum := 0.0
+	for _, u := range d.units {
+		if u.Score != nil {
+			v.Scored++
+			sum += *u.Score
+		}
+	}
+	if v.Scored > 0 {
+		v.Mean = strconv.FormatFloat(sum/float64(v.Scored), 'f', 1, 64)
+	}
+	base := "/dashboard/runs/" + strconv.FormatInt(d.run.ID, 10)
+	ranking := d.rankingChart(page.T)
+	ranking.CSV = base + "/ranking.csv"
+	bands := d.bandChart(page.T)
+	bands.CSV = base + "/bands.csv"
+	for _, row := range bands.Rows {
+		n, _ := strconv.Atoi(row[1])
+		v.Bands = append(v.Bands, bandCount{Name: row[0], N: n})
+	}
+	v.Charts = []ChartView{bands, ranking}
+	page.Data = v
+	p.s.RenderPage(w, r, http.StatusOK, "dashboard_run", page)
+}
+
+// handleChartCSV serves a chart's numbers, UTF-8 with a BOM for Excel,
+// formula-like cells neutralised.
+func (p *pages) handleChartCSV(w http.ResponseWriter, r *http.Request) {
+	d, _, err := p.load(r)
+	if err != nil {
+		p.s.Fail(w, r, err)
+		return
+	}
+	t := p.s.Page(r, "").T
+	var c ChartView
+	switch mux.Vars(r)["chart"] {
+	case "ranking":
+		c = d.rankingChart(t)
+	default:
+		c = d.bandChart(t)
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="run-`+strconv.FormatInt(d.run.ID, 10)+"-"+c.ID+`.csv"`)
+	w.Write([]byte("\xef\xbb\xbf"))
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	cw.Write(c.Head)
+	for _, row := range c.Rows {
+		safe := make([]string, len(row))
+		for i, cell := range row {
+			safe[i] = survey.CSVCell(cell)
+		}
+		cw.Write(safe)
+	}
+	cw.Flush()
+}
+
+// palette is colour-blind-safe (Okabe and Ito), one colour per band from
+// the lowest; dashboard.js adds decal patterns so print and colour-blind
+// readers can tell bands apart without colour.
+var palette = []string{"#D55E00", "#E69F00", "#F0E442", "#56B4E9", "#009E73", "#0072B2", "#CC79A7"}
+
+func (d *runData) bandIndex(code string) int {
+	return slices.IndexFunc(d.bands, func(b scoring.Band) bool { return b.Code == code })
+}
+
+// rankingChart is every ranked department's score as a horizontal bar,
+// best on top, coloured by band; above 30 departments a slider shows 30 at
+// a time.
+func (d *runData) rankingChart(t func(string, ...any) string) ChartView {
+	c := ChartView{ID: "ranking", Title: t("dash.ranking"),
+		Head: []string{t("runs.rank"), t("dash.code"), t("runs.department"), t("runs.score"), t("runs.level")}}
+	var names []string
+	var bars []opts.BarData
+	for _, u := range d.units {
+		score := ""
+		if u.Score != nil {
+			score = strconv.FormatFloat(*u.Score, 'f', 2, 64)
+		}
+		rank := ""
+		if u.Rank > 0 {
+			rank = strconv.Itoa(u.Rank)
+		}
+		c.Rows = append(c.Rows, []string{rank, u.Code, u.Name, score, d.names[u.Level]})
+		if u.Score == nil {
+			continue
+		}
+		names = append(names, u.Name)
+		bar := opts.BarData{Name: u.Name, Value: math.Round(*u.Score*100) / 100}
+		if i := d.bandIndex(u.Level); i >= 0 {
+			bar.ItemStyle = &opts.ItemStyle{Color: palette[i%len(palette)]}
+		}
+		bars = append(bars, bar)
+	}
+	// Best on top: a category y axis draws its first category at the bottom.
+	slices.Reverse(names)
+	slices.Reverse(bars)
+	bar := charts.NewBar()
+	global := []charts.GlobalOpts{
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Min: 0, Max: 100, Name: t("runs.score"), NameLocation: "middle", NameGap: 25}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", AxisLabel: &opts.AxisLabel{Show: opts.Bool(true), Width: 180, Overflow: "truncate"}}),
+		charts.WithGridOpts(opts.Grid{Left: "200", Right: "40", Top: "20", Bottom: "40"}),
+	}
+	c.Height = 80 + 22*min(len(bars), 30)
+	if len(bars) > 30 {
+		start := 100 - 100*30/float32(len(bars))
+		global = append(global, charts.WithDataZoomOpts(opts.DataZoom{Type: "slider", YAxisIndex: []int{0}, Start: start, End: 100}),
+			charts.WithDataZoomOpts(opts.DataZoom{Type: "inside", YAxisIndex: []int{0}, Start: start, End: 100}))
+	}
+	bar.SetGlobalOptions(global...)
+	bar.SetXAxis(names).AddSeries(t("runs.score"), bars)
+	bar.XYReversal()
+	c.Options = Options(bar)
+	return c
+}
+
+// bandChart counts the scored departments per band, lowest band first.
+func (d *runData) bandChart(t func(string, ...any) string) ChartView {
+	c := ChartView{ID: "bands", Title: t("dash.bands"), Head: []string{t("runs.level"), t("dash.departments")}, Height: 280}
+	counts := make([]int, len(d.bands))
+	for _, u := range d.units {
+		if i := d.bandIndex(u.Level); i >= 0 && u.Score != nil {
+			counts[i]++
+		}
+	}
+	var names []string
+	var bars []opts.BarData
+	for i, b := range d.bands {
+		name := d.names[b.Code]
+		names = append(names, name)
+		bars = append(bars, opts.BarData{Name: name, Value: counts[i], ItemStyle: &opts.ItemStyle{Color: palette[i%len(palette)]}})
+		c.Rows = append(c.Rows, []string{name, strconv.Itoa(counts[i])})
+	}
+	bar := charts.NewBar()
+	bar.SetGlobalOptions(
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: t("dash.departments"), MinInterval: 1}),
+		charts.WithGridOpts(opts.Grid{Left: "60", Right: "20", Top: "40", Bottom: "40"}),
+	)
+	bar.SetXAxis(names).AddSeries(t("dash.departments"), bars)
+	c.Options = Options(bar)
+	return c
+}

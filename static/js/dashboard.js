@@ -1,0 +1,74 @@
+// dashboard.js draws every chart of a page. A chart is an element with
+// data-chart="ID" whose options (built on the server with go-echarts) are the
+// JSON text of <script type="application/json" id="ID">: data, never code.
+// Tooltips are drawn as rich text, not HTML, so a department's name shows as
+// the text it is. Colours come from the options; decal patterns are added so
+// bands stay apart in print and for colour-blind readers. Charts follow the
+// window's size.
+(function () {
+  'use strict';
+
+  if (typeof window.echarts === 'undefined') {
+    return;
+  }
+
+  var charts = [];
+
+  function draw(el) {
+    var source = document.getElementById(el.getAttribute('data-chart'));
+    if (!source) {
+      return;
+    }
+    var option;
+    try {
+      option = JSON.parse(source.textContent);
+    } catch (e) {
+      el.textContent = '';
+      return;
+    }
+    var height = parseInt(el.getAttribute('data-height'), 10);
+    if (height > 0) {
+      el.style.height = height + 'px';
+    }
+    // On a phone the category labels give up width to the bars.
+    if (el.clientWidth < 600) {
+      [].concat(option.yAxis || []).forEach(function (a) {
+        if (a.type === 'category' && a.axisLabel && a.axisLabel.width > 90) {
+          a.axisLabel.width = 90;
+        }
+      });
+      [].concat(option.grid || []).forEach(function (g) {
+        if (parseInt(g.left, 10) > 110) {
+          g.left = '110';
+        }
+      });
+    }
+    option.aria = { enabled: true, decal: { show: true } };
+    option.animation = false;
+    var tooltips = [].concat(option.tooltip || []);
+    tooltips.forEach(function (t) {
+      t.renderMode = 'richText';
+      t.confine = true;
+    });
+    if (tooltips.length) {
+      option.tooltip = tooltips;
+    }
+    var chart = window.echarts.init(el, null, { renderer: 'canvas' });
+    chart.setOption(option);
+    el.setAttribute('data-drawn', 'true');
+    charts.push(chart);
+  }
+
+  document.querySelectorAll('[data-chart]').forEach(draw);
+
+  var pending = 0;
+  window.addEventListener('resize', function () {
+    if (pending) {
+      return;
+    }
+    pending = window.requestAnimationFrame(function () {
+      pending = 0;
+      charts.forEach(function (c) { c.resize(); });
+    });
+  });
+})();
