@@ -142,7 +142,12 @@ func (db *DB) ComputeAssessment(ctx context.Context, campaignID int64) (*Assessm
 	if err != nil {
 		return nil, err
 	}
-	opts := scoring.Options{Explain: true}
+	// Explanations (contributions, strengths, what-if) are not kept: they
+	// follow from the kept inputs, framework and options, and a profile
+	// page recomputes them for its department in milliseconds, while
+	// keeping them for 5,000 departments would make the result forty times
+	// larger (docs/BENCHMARKS.md).
+	opts := scoring.Options{}
 	res, err := scoring.Run(fw, table, opts)
 	if err != nil {
 		return nil, Errorf(EInvalid, "assess.engine_refused", err.Error())
@@ -155,7 +160,7 @@ func (db *DB) ComputeAssessment(ctx context.Context, campaignID int64) (*Assessm
 	cov, _ := json.Marshal(RunCoverage{Assigned: rep.Assigned, Counted: rep.Counted, NotCounted: rep.NotCounted,
 		Unsupplied: rep.Unsupplied, RatingsFrom: rep.RatingsFrom, RatingsTo: rep.RatingsTo,
 		MetricsPeriod: rep.MetricsPeriod, MetricBatches: rep.MetricBatches, Missing: missing})
-	optText := `{"explain":true}`
+	optText := `{}`
 	h := sha256.New()
 	for _, part := range [][]byte{fwText, []byte(optText), inputs} {
 		fmt.Fprintf(h, "%d\n", len(part))
@@ -185,6 +190,11 @@ func (db *DB) ComputeAssessment(ctx context.Context, campaignID int64) (*Assessm
 			_, err = db.write(ctx, tx, "assessment-recompute").ExecContext(ctx, run.FrameworkCode, run.FrameworkVersion,
 				run.Options, run.InputsHash, run.Units, run.Scored, run.Coverage, run.Inputs, run.Result,
 				run.ComputedBy, run.ComputedAt, draft)
+		}
+		if isUniqueViolation(err) {
+			// Another computation of the campaign made the draft meanwhile
+			// (PostgreSQL; SQLite's single writer serialises them).
+			return Errorf(EConflict, "assess.busy")
 		}
 		if err != nil {
 			return fmt.Errorf("keep assessment run: %w", err)

@@ -392,23 +392,28 @@ func (db *DB) feedMetrics(ctx context.Context, c *Campaign, f *feeder, units []s
 		return nil
 	}
 	rep.MetricsPeriod = period
-	stored, err := db.MetricValues(ctx, period)
-	if err != nil {
-		return err
-	}
 	unitOf := make(map[string]int, len(units))
 	for i, u := range units {
 		unitOf[u.Code] = i
 	}
-	batches := map[int64]bool{}
-	for _, m := range stored {
+	// Values arrive oldest batch first: a later batch's value replaces an
+	// earlier one's, and the batch that finally fed a cell is kept.
+	from := make(map[[2]int]int64)
+	err := db.eachMetricValue(ctx, period, func(m MetricValue) {
 		i, ok := unitOf[m.DepartmentCode]
 		j, asked := want[m.Variable]
 		if !ok || !asked {
-			continue
+			return
 		}
 		values[i][j] = m.Value
-		batches[m.BatchID] = true
+		from[[2]int{i, j}] = m.BatchID
+	})
+	if err != nil {
+		return err
+	}
+	batches := map[int64]bool{}
+	for _, id := range from {
+		batches[id] = true
 	}
 	for id := range batches {
 		rep.MetricBatches = append(rep.MetricBatches, id)

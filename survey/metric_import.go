@@ -372,20 +372,39 @@ type MetricValue struct {
 // MetricValues returns the values in force for a period (a year, "2026"):
 // per department and variable, that of the latest batch not rolled back.
 func (db *DB) MetricValues(ctx context.Context, period string) ([]MetricValue, error) {
-	var all []MetricValue
-	if err := db.read("metric-values-of-period").SelectContext(ctx, &all, period); err != nil {
-		return nil, fmt.Errorf("metric values of %s: %w", period, err)
-	}
 	last := map[metricKey]int{}
 	var out []MetricValue
-	for _, v := range all {
+	err := db.eachMetricValue(ctx, period, func(v MetricValue) {
 		k := metricKey{"", v.DepartmentID, v.Variable}
 		if i, ok := last[k]; ok {
 			out[i] = v
-			continue
+			return
 		}
 		last[k] = len(out)
 		out = append(out, v)
+	})
+	return out, err
+}
+
+// eachMetricValue calls fn with every value of the period's batches in
+// force, oldest batch first, so a later call for the same department and
+// variable replaces an earlier one. Rows are scanned by hand: a province's
+// year is 150,000 of them.
+func (db *DB) eachMetricValue(ctx context.Context, period string, fn func(MetricValue)) error {
+	rows, err := db.read("metric-values-of-period").QueryContext(ctx, period)
+	if err != nil {
+		return fmt.Errorf("metric values of %s: %w", period, err)
 	}
-	return out, nil
+	defer rows.Close()
+	for rows.Next() {
+		var v MetricValue
+		if err := rows.Scan(&v.DepartmentID, &v.DepartmentCode, &v.Variable, &v.Value, &v.Source, &v.BatchID); err != nil {
+			return fmt.Errorf("metric values of %s: %w", period, err)
+		}
+		fn(v)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("metric values of %s: %w", period, err)
+	}
+	return nil
 }

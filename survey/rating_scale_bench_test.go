@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -534,4 +535,109 @@ func BenchmarkRawRollupSum10M(b *testing.B) {
 		}
 		rows.Close()
 	}
+}
+
+// BenchmarkAssessmentRun5000 is the full assessment run from the
+// database: 5,000 departments with approved self-assessments (maturity
+// levels spread), a year of platform metrics and the rollups of ~10 M
+// ratings with their tickets, scored by ComputeAssessment — table, engine
+// with explanations, the result and inputs documents, and the write of the
+// draft run (recomputed in place each iteration).
+func BenchmarkAssessmentRun5000(b *testing.B) {
+	requireNamed(b, "AssessmentRun5000")
+	ctx := context.Background()
+	db, ids, codes := scaleDB(b, filepath.Join(b.TempDir(), "assessment.db"))
+	scaleRollups(b, db, ids, true)
+	if _, err := db.W.ExecContext(ctx, ticketBackfill(b, db)); err != nil {
+		b.Fatal(err)
+	}
+	defaults, err := instrument.DefaultInstruments()
+	if err != nil {
+		b.Fatal(err)
+	}
+	sa := defaults["self_assessment"]
+	st, err := db.ImportInstrument(ctx, sa, "yaml", "self_assessment.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := db.PublishInstrument(ctx, st.ID); err != nil {
+		b.Fatal(err)
+	}
+	opens := time.Now().Add(-time.Hour).Truncate(time.Second)
+	c, err := db.CreateCampaign(ctx, CampaignInput{Code: "SA2026", NameZh: "2026年度考核", Period: "2026年度", InstrumentID: st.ID,
+		OpensAt: opens, ClosesAt: opens.AddDate(0, 1, 0), FrameworkVersion: "DGMI 2026.1"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.AssignDepartments(ctx, c.ID, DepartmentSelection{Level: "district"}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.AssignDepartments(ctx, c.ID, DepartmentSelection{Codes: []string{"LJ"}}); err != nil {
+		b.Fatal(err)
+	}
+	if err := db.SetCampaignStatus(ctx, c.ID, "open"); err != nil {
+		b.Fatal(err)
+	}
+	assignments, err := db.CampaignAssignments(ctx, c.ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(2026, 6))
+	base := completeAnswers(b, sa)
+	for _, a := range assignments {
+		answers := instrument.Answers{}
+		for k, v := range base {
+			answers[k] = v
+		}
+		for i := 1; i <= 10; i++ {
+			answers[fmt.Sprintf("ma%d_level", i)] = strconv.Itoa(1 + r.IntN(5))
+		}
+		if _, err := db.SubmitResponse(ctx, a.ID, "bench-"+a.DepartmentCode, answers); err != nil {
+			b.Fatal(err)
+		}
+		if err := db.Review(ctx, a.ID, ReviewApprove, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+	vars, err := MetricVariables()
+	if err != nil {
+		b.Fatal(err)
+	}
+	within := map[string]string{}
+	for _, v := range vars {
+		within[v.Code] = v.Within
+	}
+	var metrics bytes.Buffer
+	metrics.WriteString("period,department_code,variable,value\n")
+	for _, code := range codes {
+		share := 0.3 + 0.2*r.Float64()
+		for _, v := range vars {
+			// A part is share (≤ 0.5) of its whole, so two parts never
+			// exceed it.
+			x := 10000.0
+			for w := v.Within; w != ""; w = within[w] {
+				x *= share
+			}
+			fmt.Fprintf(&metrics, "2026,%s,%s,%d\n", code, v.Code, int(x))
+		}
+	}
+	if _, err := db.ImportMetrics(ctx, &metrics, "metrics.csv"); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.W.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	var run *AssessmentRun
+	for i := 0; i < b.N; i++ {
+		if run, err = db.ComputeAssessment(ctx, c.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if run.Units != scaleDepartments || run.Scored < scaleDepartments*9/10 {
+		b.Fatalf("%d of %d scored", run.Scored, run.Units)
+	}
+	b.ReportMetric(float64(len(run.Result))/(1<<20), "MiB/result")
+	b.ReportMetric(float64(len(run.Inputs))/(1<<20), "MiB/inputs")
 }
