@@ -59,10 +59,9 @@ type bandCount struct {
 
 // runData is what the run's charts are drawn from.
 type runData struct {
-	run   *survey.AssessmentRun
-	units []survey.RunUnit // ranked first by rank, then unscored by code
-	bands []scoring.Band
-	names map[string]string // band code → name in the page's language
+	run *survey.AssessmentRun
+	*survey.RunOutcome
+	lang string // of the page, for band names
 }
 
 func (p *pages) load(r *http.Request) (*runData, *survey.Campaign, error) {
@@ -78,23 +77,11 @@ func (p *pages) load(r *http.Request) (*runData, *survey.Campaign, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	units, err := run.RunUnits()
+	o, err := run.Outcome()
 	if err != nil {
 		return nil, nil, err
 	}
-	slices.SortStableFunc(units, func(a, b survey.RunUnit) int {
-		switch {
-		case a.Rank == b.Rank:
-			return 0
-		case a.Rank == 0:
-			return 1
-		case b.Rank == 0:
-			return -1
-		}
-		return a.Rank - b.Rank
-	})
-	d := &runData{run: run, units: units, names: run.BandNames(survey.Lang(r.Context()))}
-	d.bands = run.Bands()
+	d := &runData{run: run, RunOutcome: o, lang: survey.Lang(r.Context())}
 	return d, c, nil
 }
 
@@ -105,9 +92,9 @@ func (p *pages) handleRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := p.s.Page(r, "title.dashboard_run")
-	v := runView{Run: d.run, Campaign: c, Units: len(d.units)}
+	v := runView{Run: d.run, Campaign: c, Units: len(d.Units)}
 	sum := 0.0
-	for _, u := range d.units {
+	for _, u := range d.Units {
 		if u.Score != nil {
 			v.Scored++
 			sum += *u.Score
@@ -168,7 +155,7 @@ func (p *pages) handleChartCSV(w http.ResponseWriter, r *http.Request) {
 var palette = []string{"#D55E00", "#E69F00", "#F0E442", "#56B4E9", "#009E73", "#0072B2", "#CC79A7"}
 
 func (d *runData) bandIndex(code string) int {
-	return slices.IndexFunc(d.bands, func(b scoring.Band) bool { return b.Code == code })
+	return slices.IndexFunc(d.Bands, func(b scoring.Band) bool { return b.Code == code })
 }
 
 // rankingChart is every ranked department's score as a horizontal bar,
@@ -179,7 +166,7 @@ func (d *runData) rankingChart(t func(string, ...any) string) ChartView {
 		Head: []string{t("runs.rank"), t("dash.code"), t("runs.department"), t("runs.score"), t("runs.level")}}
 	var names []string
 	var bars []opts.BarData
-	for _, u := range d.units {
+	for _, u := range d.Units {
 		score := ""
 		if u.Score != nil {
 			score = strconv.FormatFloat(*u.Score, 'f', 2, 64)
@@ -188,7 +175,7 @@ func (d *runData) rankingChart(t func(string, ...any) string) ChartView {
 		if u.Rank > 0 {
 			rank = strconv.Itoa(u.Rank)
 		}
-		c.Rows = append(c.Rows, []string{rank, u.Code, u.Name, score, d.names[u.Level]})
+		c.Rows = append(c.Rows, []string{rank, u.Code, u.Name, score, d.BandName(u.Level, d.lang)})
 		if u.Score == nil {
 			continue
 		}
@@ -226,16 +213,16 @@ func (d *runData) rankingChart(t func(string, ...any) string) ChartView {
 // bandChart counts the scored departments per band, lowest band first.
 func (d *runData) bandChart(t func(string, ...any) string) ChartView {
 	c := ChartView{ID: "bands", Title: t("dash.bands"), Head: []string{t("runs.level"), t("dash.departments")}, Height: 280}
-	counts := make([]int, len(d.bands))
-	for _, u := range d.units {
+	counts := make([]int, len(d.Bands))
+	for _, u := range d.Units {
 		if i := d.bandIndex(u.Level); i >= 0 && u.Score != nil {
 			counts[i]++
 		}
 	}
 	var names []string
 	var bars []opts.BarData
-	for i, b := range d.bands {
-		name := d.names[b.Code]
+	for i, b := range d.Bands {
+		name := d.BandName(b.Code, d.lang)
 		names = append(names, name)
 		bars = append(bars, opts.BarData{Name: name, Value: counts[i], ItemStyle: &opts.ItemStyle{Color: palette[i%len(palette)]}})
 		c.Rows = append(c.Rows, []string{name, strconv.Itoa(counts[i])})

@@ -298,37 +298,49 @@ type RunUnit struct {
 	Rank  int      `json:"rank"`
 }
 
-// RunUnits decodes the departments' outcomes from the run's result, in
-// table order.
-func (r *AssessmentRun) RunUnits() ([]RunUnit, error) {
+// RunOutcome is what a run's result says of the departments, decoded once:
+// every department ranked first, by rank, then the unscored in table order,
+// and the run's band set, lowest band first.
+type RunOutcome struct {
+	Units []RunUnit
+	Bands []scoring.Band
+}
+
+// Outcome decodes the run's result.
+func (r *AssessmentRun) Outcome() (*RunOutcome, error) {
 	var doc struct {
+		Bands string    `json:"bands"`
 		Units []RunUnit `json:"units"`
 	}
 	if err := json.Unmarshal([]byte(r.Result), &doc); err != nil {
 		return nil, fmt.Errorf("run %d result: %w", r.ID, err)
 	}
-	return doc.Units, nil
+	slices.SortStableFunc(doc.Units, func(a, b RunUnit) int {
+		switch {
+		case a.Rank == b.Rank:
+			return 0
+		case a.Rank == 0:
+			return 1
+		case b.Rank == 0:
+			return -1
+		}
+		return a.Rank - b.Rank
+	})
+	return &RunOutcome{Units: doc.Units, Bands: scoring.BandSets()[doc.Bands].Bands}, nil
 }
 
-// Bands returns the run's band set, lowest band first.
-func (r *AssessmentRun) Bands() []scoring.Band {
-	var doc struct {
-		Bands string `json:"bands"`
-	}
-	json.Unmarshal([]byte(r.Result), &doc)
-	return scoring.BandSets()[doc.Bands].Bands
-}
-
-// BandNames maps the run's band codes to their names in lang.
-func (r *AssessmentRun) BandNames(lang string) map[string]string {
-	out := map[string]string{}
-	for _, b := range r.Bands() {
-		out[b.Code] = b.NameZh
-		if lang == "en" {
-			out[b.Code] = b.NameEn
+// BandName is the name in lang of the band with code, or the code itself
+// when the set has no such band.
+func (o *RunOutcome) BandName(code, lang string) string {
+	for _, b := range o.Bands {
+		if b.Code == code {
+			if lang == "en" {
+				return b.NameEn
+			}
+			return b.NameZh
 		}
 	}
-	return out
+	return code
 }
 
 // RunChange is a department whose outcome differs between two runs, with
@@ -352,14 +364,15 @@ type InputChange struct {
 // cells that changed for each. Departments in only one of the runs are
 // listed too.
 func CompareRuns(base, run *AssessmentRun) ([]RunChange, error) {
-	bu, err := base.RunUnits()
+	bo, err := base.Outcome()
 	if err != nil {
 		return nil, err
 	}
-	ru, err := run.RunUnits()
+	ro, err := run.Outcome()
 	if err != nil {
 		return nil, err
 	}
+	bu, ru := bo.Units, ro.Units
 	var bi, ri runInputs
 	if err := json.Unmarshal([]byte(base.Inputs), &bi); err != nil {
 		return nil, fmt.Errorf("run %d inputs: %w", base.ID, err)

@@ -3,7 +3,6 @@ package survey
 import (
 	"errors"
 	"net/http"
-	"slices"
 	"strconv"
 )
 
@@ -131,32 +130,17 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	units, err := run.RunUnits()
+	o, err := run.Outcome()
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	d := runData{Campaign: c, Run: run, Coverage: run.CoverageOf()}
-	bands := run.BandNames(Lang(ctx))
-	for _, u := range units {
-		level := bands[u.Level]
-		if level == "" {
-			level = u.Level
-		}
-		d.Ranking = append(d.Ranking, rankRow{Rank: u.Rank, Code: u.Code, Name: u.Name, Group: u.Group, Score: formatScore(u.Score), Level: level})
+	lang := Lang(ctx)
+	for _, u := range o.Units {
+		d.Ranking = append(d.Ranking, rankRow{Rank: u.Rank, Code: u.Code, Name: u.Name, Group: u.Group,
+			Score: formatScore(u.Score), Level: o.BandName(u.Level, lang)})
 	}
-	// Ranked first, by rank; the unscored after them, by code.
-	slices.SortStableFunc(d.Ranking, func(a, b rankRow) int {
-		switch {
-		case a.Rank == b.Rank:
-			return 0
-		case a.Rank == 0:
-			return 1
-		case b.Rank == 0:
-			return -1
-		}
-		return a.Rank - b.Rank
-	})
 	if !run.Published() {
 		if d.Published, err = s.DB.LatestPublishedRun(ctx, run.CampaignID); err != nil {
 			s.fail(w, r, err)

@@ -267,7 +267,6 @@ func (db *DB) RespondRectification(ctx context.Context, id int64, in Rectificati
 		if err != nil {
 			return err
 		}
-		wasCalled := before.Called
 		res, err := db.write(ctx, tx, "rectification-respond").ExecContext(ctx, callback, in.CallbackResult, in.Outcome, in.Action,
 			time.Now().UTC(), id)
 		if err != nil {
@@ -278,14 +277,12 @@ func (db *DB) RespondRectification(ctx context.Context, id int64, in Rectificati
 		}
 		// An answer after a send-back may add or withdraw the call-back:
 		// the count of identified raters called back follows.
-		if f, err := db.ticketFacts(ctx, tx, id); err != nil {
-			return err
-		} else if f.Identified && f.Called != wasCalled {
+		if called := callback != nil; before.Identified && called != before.Called {
 			d := ticketDelta{identifiedCalled: 1}
-			if wasCalled {
+			if before.Called {
 				d.identifiedCalled = -1
 			}
-			if err := db.countTickets(ctx, tx, f.DepartmentID, f.OpenedAt, d); err != nil {
+			if err := db.countTickets(ctx, tx, before.DepartmentID, before.OpenedAt, d); err != nil {
 				return err
 			}
 		}
