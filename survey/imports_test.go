@@ -366,6 +366,8 @@ func TestImportsPage(t *testing.T) {
 	if len(sheets) != 2 || len(rows) != len(vars)+1 || rows[0][2] != "variable" {
 		t.Fatalf("template sheets %q, %d rows", sheets, len(rows))
 	}
+	// A second, independent reader sees the same data sheet.
+	checkWithLibreOffice(t, []byte(r.body), rows)
 	for i := 1; i < len(rows); i++ {
 		f.SetCellStr(sheets[0], fmt.Sprintf("B%d", i+1), "LJ-ZSJ")
 		f.SetCellInt(sheets[0], fmt.Sprintf("D%d", i+1), 0)
