@@ -22,13 +22,25 @@ import (
 
 // Register adds the dashboard's routes to the server, each with its roles.
 func Register(s *survey.Server) {
-	p := &pages{s: s}
+	p := &pages{s: s, models: newModels(s.DB, 6)}
 	readers := survey.Only(survey.RoleAdmin, survey.RoleEvaluator)
 	s.Route("dashboard.run", "/dashboard/runs/{id:[0-9]+}", readers, p.handleRun, http.MethodGet)
 	s.Route("dashboard.run.csv", "/dashboard/runs/{id:[0-9]+}/{chart:ranking|bands}.csv", readers, p.handleChartCSV, http.MethodGet)
 }
 
-type pages struct{ s *survey.Server }
+type pages struct {
+	s      *survey.Server
+	models *models
+}
+
+// model returns the model of the run named by the route's id.
+func (p *pages) model(r *http.Request) (*Model, error) {
+	id, err := strconv.ParseInt(mux.Vars(r)["id"], 10, 64)
+	if err != nil {
+		return nil, survey.Errorf(survey.ENotFound, "err.not_found")
+	}
+	return p.models.Load(r.Context(), id)
+}
 
 // ChartView is one chart on a page: its ECharts options for dashboard.js,
 // its numbers for the table under it, and where its CSV is.
@@ -65,24 +77,11 @@ type runData struct {
 }
 
 func (p *pages) load(r *http.Request) (*runData, *survey.Campaign, error) {
-	id, err := strconv.ParseInt(mux.Vars(r)["id"], 10, 64)
-	if err != nil {
-		return nil, nil, survey.Errorf(survey.ENotFound, "err.not_found")
-	}
-	run, err := p.s.DB.FindAssessmentRun(r.Context(), id)
+	m, err := p.model(r)
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err := p.s.DB.FindCampaignByID(r.Context(), run.CampaignID)
-	if err != nil {
-		return nil, nil, err
-	}
-	o, err := run.Outcome()
-	if err != nil {
-		return nil, nil, err
-	}
-	d := &runData{run: run, RunOutcome: o, lang: survey.Lang(r.Context())}
-	return d, c, nil
+	return &runData{run: m.Run, RunOutcome: m.Outcome, lang: survey.Lang(r.Context())}, m.Campaign, nil
 }
 
 func (p *pages) handleRun(w http.ResponseWriter, r *http.Request) {

@@ -153,7 +153,7 @@ func (db *DB) ComputeAssessment(ctx context.Context, campaignID int64) (*Assessm
 		return nil, Errorf(EInvalid, "assess.engine_refused", err.Error())
 	}
 	var out bytes.Buffer
-	if err := res.WriteJSON(&out, nil); err != nil {
+	if err := res.WriteRecord(&out); err != nil {
 		return nil, err
 	}
 	inputs, missing := encodeInputs(table)
@@ -273,6 +273,47 @@ func (db *DB) FindAssessmentRun(ctx context.Context, id int64) (*AssessmentRun, 
 		return nil, fmt.Errorf("assessment run %d: %w", id, err)
 	}
 	return &r, nil
+}
+
+// FindAssessmentRunHead returns a run without its inputs and result.
+// Errors: ENotFound.
+func (db *DB) FindAssessmentRunHead(ctx context.Context, id int64) (*AssessmentRun, error) {
+	var r AssessmentRun
+	err := db.read("assessment-run-head").GetContext(ctx, &r, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, Errorf(ENotFound, "err.not_found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("assessment run %d: %w", id, err)
+	}
+	return &r, nil
+}
+
+// InputsTable decodes the scoring table the run was computed from.
+func (r *AssessmentRun) InputsTable() (*scoring.Table, error) {
+	var in runInputs
+	if err := json.Unmarshal([]byte(r.Inputs), &in); err != nil {
+		return nil, fmt.Errorf("run %d inputs: %w", r.ID, err)
+	}
+	t := scoring.NewTable(in.Units, in.Columns)
+	for j := range in.Columns {
+		if j >= len(in.Values) {
+			break
+		}
+		for i, v := range in.Values[j] {
+			if v != nil && i < len(t.Units) {
+				t.Values[j][i] = *v
+			}
+		}
+	}
+	return t, nil
+}
+
+// RunFramework returns the framework a run was computed with. Errors:
+// EInvalid when this build does not have it.
+func RunFramework(r *AssessmentRun) (*scoring.Framework, error) {
+	fw, _, err := assessmentFramework(&Campaign{FrameworkVersion: r.FrameworkCode + " " + r.FrameworkVersion})
+	return fw, err
 }
 
 // LatestPublishedRun returns the campaign's latest published run, or nil.

@@ -199,6 +199,15 @@ func (db *DB) FindDepartments(ctx context.Context, f DepartmentFilter) ([]Depart
 	return out, total, nil
 }
 
+// AllDepartments returns every department with its parent, by code.
+func (db *DB) AllDepartments(ctx context.Context) ([]Department, error) {
+	var out []Department
+	if err := db.read("departments-all").SelectContext(ctx, &out); err != nil {
+		return nil, fmt.Errorf("all departments: %w", err)
+	}
+	return out, nil
+}
+
 // DepartmentCategories returns the categories in use, for filter menus.
 func (db *DB) DepartmentCategories(ctx context.Context) ([]string, error) {
 	var out []string

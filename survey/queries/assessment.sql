@@ -42,3 +42,14 @@ WHERE a.id = ?
 
 -- name: assessment-latest-published
 SELECT id FROM assessment_runs WHERE campaign_id = ? AND state = 'published' ORDER BY id DESC LIMIT 1
+
+-- name: assessment-run-head
+-- A run without its documents, for pages that keep the documents decoded.
+SELECT a.id, a.campaign_id, a.state, a.framework_code, a.framework_version, a.options, a.inputs_hash, a.units, a.scored,
+       a.coverage, '' AS inputs, '' AS result, a.computed_by, a.computed_at, a.published_by, a.published_at,
+       COALESCE(NULLIF(c.display_name, ''), c.username, '') AS computer_name,
+       COALESCE(NULLIF(p.display_name, ''), p.username, '') AS publisher_name
+FROM assessment_runs a
+LEFT JOIN accounts c ON c.id = a.computed_by
+LEFT JOIN accounts p ON p.id = a.published_by
+WHERE a.id = ?
