@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"encoding/csv"
 	"math"
 	"net/http"
 	"slices"
@@ -20,38 +19,12 @@ import (
 // chart has its numbers in a table under it and as CSV
 // (/dashboard/runs/{id}/{chart}.csv), exactly what the chart shows.
 
-// Register adds the dashboard's routes to the server, each with its roles.
-func Register(s *survey.Server) {
-	p := &pages{s: s, models: newModels(s.DB, 6)}
-	readers := survey.Only(survey.RoleAdmin, survey.RoleEvaluator)
-	s.Route("dashboard.run", "/dashboard/runs/{id:[0-9]+}", readers, p.handleRun, http.MethodGet)
-	s.Route("dashboard.run.csv", "/dashboard/runs/{id:[0-9]+}/{chart:ranking|bands}.csv", readers, p.handleChartCSV, http.MethodGet)
-}
-
-type pages struct {
-	s      *survey.Server
-	models *models
-}
-
-// model returns the model of the run named by the route's id.
-func (p *pages) model(r *http.Request) (*Model, error) {
-	id, err := strconv.ParseInt(mux.Vars(r)["id"], 10, 64)
-	if err != nil {
-		return nil, survey.Errorf(survey.ENotFound, "err.not_found")
-	}
-	return p.models.Load(r.Context(), id)
-}
-
-// ChartView is one chart on a page: its ECharts options for dashboard.js,
-// its numbers for the table under it, and where its CSV is.
-type ChartView struct {
-	ID      string
-	Title   string
-	Options map[string]any
-	Head    []string
-	Rows    [][]string
-	CSV     string
-	Height  int // pixels
+// registerOverview adds the overview's routes. Officials see a published
+// run's overview; drafts are for evaluators and admins.
+func (p *pages) registerOverview() {
+	readers := survey.Only(survey.RoleAdmin, survey.RoleEvaluator, survey.RoleOfficial)
+	p.s.Route("dashboard.run", "/dashboard/runs/{id:[0-9]+}", readers, p.handleRun, http.MethodGet)
+	p.s.Route("dashboard.run.csv", "/dashboard/runs/{id:[0-9]+}/{chart:ranking|bands}.csv", readers, p.handleChartCSV, http.MethodGet)
 }
 
 type runView struct {
@@ -79,6 +52,9 @@ type runData struct {
 func (p *pages) load(r *http.Request) (*runData, *survey.Campaign, error) {
 	m, err := p.model(r)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := allowed(r, m, ""); err != nil {
 		return nil, nil, err
 	}
 	return &runData{run: m.Run, RunOutcome: m.Outcome, lang: survey.Lang(r.Context())}, m.Campaign, nil
@@ -111,13 +87,12 @@ func (p *pages) handleRun(w http.ResponseWriter, r *http.Request) {
 		n, _ := strconv.Atoi(row[1])
 		v.Bands = append(v.Bands, bandCount{Name: row[0], N: n})
 	}
-	v.Charts = []ChartView{bands, ranking}
+	v.Charts = labelled(page, bands, ranking)
 	page.Data = v
 	p.s.RenderPage(w, r, http.StatusOK, "dashboard_run", page)
 }
 
-// handleChartCSV serves a chart's numbers, UTF-8 with a BOM for Excel,
-// formula-like cells neutralised.
+// handleChartCSV serves a chart's numbers.
 func (p *pages) handleChartCSV(w http.ResponseWriter, r *http.Request) {
 	d, _, err := p.load(r)
 	if err != nil {
@@ -132,26 +107,8 @@ func (p *pages) handleChartCSV(w http.ResponseWriter, r *http.Request) {
 	default:
 		c = d.bandChart(t)
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="run-`+strconv.FormatInt(d.run.ID, 10)+"-"+c.ID+`.csv"`)
-	w.Write([]byte("\xef\xbb\xbf"))
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	cw.Write(c.Head)
-	for _, row := range c.Rows {
-		safe := make([]string, len(row))
-		for i, cell := range row {
-			safe[i] = survey.CSVCell(cell)
-		}
-		cw.Write(safe)
-	}
-	cw.Flush()
+	serveCSV(w, "run-"+strconv.FormatInt(d.run.ID, 10)+"-"+c.ID, c)
 }
-
-// palette is colour-blind-safe (Okabe and Ito), one colour per band from
-// the lowest; dashboard.js adds decal patterns so print and colour-blind
-// readers can tell bands apart without colour.
-var palette = []string{"#D55E00", "#E69F00", "#F0E442", "#56B4E9", "#009E73", "#0072B2", "#CC79A7"}
 
 func (d *runData) bandIndex(code string) int {
 	return slices.IndexFunc(d.Bands, func(b scoring.Band) bool { return b.Code == code })
@@ -162,7 +119,8 @@ func (d *runData) bandIndex(code string) int {
 // a time.
 func (d *runData) rankingChart(t func(string, ...any) string) ChartView {
 	c := ChartView{ID: "ranking", Title: t("dash.ranking"),
-		Head: []string{t("runs.rank"), t("dash.code"), t("runs.department"), t("runs.score"), t("runs.level")}}
+		Head: []string{t("runs.rank"), t("dash.code"), t("runs.department"), t("runs.score"), t("runs.level")},
+		LinkCol: 2, Click: map[string]string{}}
 	var names []string
 	var bars []opts.BarData
 	for _, u := range d.Units {
@@ -175,9 +133,11 @@ func (d *runData) rankingChart(t func(string, ...any) string) ChartView {
 			rank = strconv.Itoa(u.Rank)
 		}
 		c.Rows = append(c.Rows, []string{rank, u.Code, u.Name, score, d.BandName(u.Level, d.lang)})
+		c.Links = append(c.Links, profileURL(d.run.ID, u.Code))
 		if u.Score == nil {
 			continue
 		}
+		c.Click[u.Name] = profileURL(d.run.ID, u.Code)
 		names = append(names, u.Name)
 		bar := opts.BarData{Name: u.Name, Value: math.Round(*u.Score*100) / 100}
 		if i := d.bandIndex(u.Level); i >= 0 {

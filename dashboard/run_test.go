@@ -33,6 +33,14 @@ const (
 // all approved with different maturity levels, scored and published.
 func testRun(t *testing.T) (*httptest.Server, int64) {
 	t.Helper()
+	ts, id, _ := testRunDB(t)
+	return ts, id
+}
+
+// testRunDB is testRun with the database, for tests that publish the run
+// or change its inputs.
+func testRunDB(t *testing.T) (*httptest.Server, int64, *survey.DB) {
+	t.Helper()
 	ctx := context.Background()
 	db, err := survey.Open(ctx, filepath.Join(t.TempDir(), "d.db"))
 	if err != nil {
@@ -141,7 +149,7 @@ func testRun(t *testing.T) (*httptest.Server, int64) {
 	Register(srv)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() { ts.Close(); srv.Close(); db.Close() })
-	return ts, run.ID
+	return ts, run.ID, db
 }
 
 // sampleAnswer is a valid answer to a question that is not a maturity one.
@@ -247,13 +255,21 @@ func TestRunPageChartsInert(t *testing.T) {
 }
 
 func TestRunPageRoles(t *testing.T) {
-	ts, runID := testRun(t)
+	ts, runID, db := testRunDB(t)
 	path := ts.URL + "/dashboard/runs/" + itoa(runID)
 	if status, _ := get(t, signedIn(t, ts, "evaluator"), path); status != 200 {
 		t.Fatalf("evaluator: %d", status)
 	}
-	if status, _ := get(t, signedIn(t, ts, "official"), path); status != http.StatusForbidden {
-		t.Fatalf("official: %d", status)
+	// A draft is not for officials; the published overview is.
+	official := signedIn(t, ts, "official")
+	if status, _ := get(t, official, path); status != http.StatusNotFound {
+		t.Fatalf("official, draft: %d", status)
+	}
+	if err := db.PublishAssessment(context.Background(), runID); err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := get(t, official, path); status != http.StatusOK {
+		t.Fatalf("official, published: %d", status)
 	}
 	jar, _ := cookiejar.New(nil)
 	anon := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

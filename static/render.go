@@ -130,7 +130,9 @@ type Renderer struct {
 	loc    *time.Location // times are shown in this zone
 }
 
-// NewRenderer parses the layout with every page; any parse error fails boot.
+// NewRenderer parses the layout and the partials (templates whose name
+// starts with "_", each defining blocks pages share) with every page; any
+// parse error fails boot.
 // Times are shown in loc (UTC when nil).
 func NewRenderer(cat *Catalogue, assets *Assets, loc *time.Location) (*Renderer, error) {
 	if loc == nil {
@@ -141,12 +143,16 @@ func NewRenderer(cat *Catalogue, assets *Assets, loc *time.Location) (*Renderer,
 	if err != nil {
 		return nil, err
 	}
+	partials, err := fs.Glob(templateFS, "templates/_*.html")
+	if err != nil {
+		return nil, err
+	}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
-		if name == "layout" {
+		if name == "layout" || strings.HasPrefix(name, "_") {
 			continue
 		}
-		t, err := template.New("layout.html").ParseFS(templateFS, "templates/layout.html", f)
+		t, err := template.New("layout.html").ParseFS(templateFS, append([]string{"templates/layout.html", f}, partials...)...)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}

@@ -14,6 +14,28 @@
 
   var charts = [];
 
+  // follow makes a click on a data item open the page its chart names for
+  // it (a department's profile), from <script id="ID-links">: a map of item
+  // name to a path on this site. Anything else is ignored.
+  function follow(chart, id) {
+    var source = document.getElementById(id + '-links');
+    if (!source) {
+      return;
+    }
+    var links;
+    try {
+      links = JSON.parse(source.textContent);
+    } catch (e) {
+      return;
+    }
+    chart.on('click', function (params) {
+      var href = Object.prototype.hasOwnProperty.call(links, params.name) ? links[params.name] : '';
+      if (typeof href === 'string' && href.charAt(0) === '/' && href.charAt(1) !== '/' && href.charAt(1) !== '\\') {
+        window.location.assign(href);
+      }
+    });
+  }
+
   function draw(el) {
     var source = document.getElementById(el.getAttribute('data-chart'));
     if (!source) {
@@ -55,6 +77,7 @@
     }
     var chart = window.echarts.init(el, null, { renderer: 'canvas' });
     chart.setOption(option);
+    follow(chart, el.getAttribute('data-chart'));
     el.setAttribute('data-drawn', 'true');
     charts.push(chart);
   }

@@ -1,0 +1,4 @@
+package dashboard
+
+// registerAPI adds the read-only JSON API.
+func (p *pages) registerAPI() {}

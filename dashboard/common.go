@@ -1,0 +1,131 @@
+package dashboard
+
+import (
+	"encoding/csv"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/gorilla/mux"
+
+	"govkpi/static"
+	"govkpi/survey"
+)
+
+// Register adds the dashboard's routes to the server, each with its roles.
+// Each page registers its own; a handler that admits officials checks
+// what they may see with allowed.
+func Register(s *survey.Server) {
+	p := &pages{s: s, models: newModels(s.DB, 6)}
+	p.registerOverview() // run.go
+	p.registerProfile()  // profile.go: department profile and compare
+	p.registerAnalysis() // analysis.go: uncertainty, methodology, data quality
+	p.registerAPI()      // api.go: the read-only JSON API
+}
+
+// allowed says whether the signed-in account may see run m's page about
+// department dept ("" for a page about the whole run). Admins and
+// evaluators see everything. An official sees only published runs: their
+// overview and methodology, and their own department's profile; any other
+// department is not found for them, so a code cannot be probed.
+func allowed(r *http.Request, m *Model, dept string) error {
+	a := survey.CurrentAccount(r.Context())
+	if a == nil {
+		return survey.Errorf(survey.EForbidden, "err.forbidden")
+	}
+	switch a.Role {
+	case survey.RoleAdmin, survey.RoleEvaluator:
+		return nil
+	case survey.RoleOfficial:
+		if !m.Run.Published() {
+			return survey.Errorf(survey.ENotFound, "err.not_found")
+		}
+		if dept == "" || dept == a.DepartmentCode {
+			return nil
+		}
+		return survey.Errorf(survey.ENotFound, "err.not_found")
+	}
+	return survey.Errorf(survey.EForbidden, "err.forbidden")
+}
+
+// pages holds what every dashboard page needs: the server and the models
+// of the runs read lately.
+type pages struct {
+	s      *survey.Server
+	models *models
+}
+
+// model returns the model of the run named by the route's id.
+func (p *pages) model(r *http.Request) (*Model, error) {
+	id, err := strconv.ParseInt(mux.Vars(r)["id"], 10, 64)
+	if err != nil {
+		return nil, survey.Errorf(survey.ENotFound, "err.not_found")
+	}
+	return p.models.Load(r.Context(), id)
+}
+
+// ChartView is one chart on a page: its ECharts options for dashboard.js,
+// its numbers for the table under it, and where its CSV is. Pages show it
+// with {{template "chart" .}} (templates/_chart.html).
+type ChartView struct {
+	ID      string
+	Title   string
+	Note    string // a sentence under the title: how to read the chart
+	Options map[string]any
+	Head    []string
+	Rows    [][]string
+	CSV     string // URL of the CSV of Rows; "" for none
+	Height  int    // pixels
+	// Links, when set, has one URL per row (or ""): the cell in column
+	// LinkCol links to it, usually a department's profile.
+	Links   []string
+	LinkCol int
+	// Click maps a data item's name (a department's name) to the URL a
+	// click on it opens; dashboard.js follows only same-site paths.
+	Click  map[string]string
+	Labels ChartLabels
+}
+
+// ChartLabels are the translated words of a chart card.
+type ChartLabels struct {
+	Table string
+	CSV   string
+}
+
+// labelled returns the charts with their card words in the page's language.
+func labelled(page *static.Page, cs ...ChartView) []ChartView {
+	for i := range cs {
+		cs[i].Labels = ChartLabels{Table: page.T("dash.data_table"), CSV: page.T("dash.csv")}
+	}
+	return cs
+}
+
+// serveCSV writes a chart's head and rows as a CSV download named
+// name.csv: UTF-8 with a BOM for Excel, CRLF line ends, formula-like cells
+// neutralised.
+func serveCSV(w http.ResponseWriter, name string, c ChartView) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+	w.Write([]byte("\xef\xbb\xbf"))
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	cw.Write(c.Head)
+	for _, row := range c.Rows {
+		safe := make([]string, len(row))
+		for i, cell := range row {
+			safe[i] = survey.CSVCell(cell)
+		}
+		cw.Write(safe)
+	}
+	cw.Flush()
+}
+
+// palette is colour-blind-safe (Okabe and Ito), one colour per band from
+// the lowest; dashboard.js adds decal patterns so print and colour-blind
+// readers can tell bands apart without colour.
+var palette = []string{"#D55E00", "#E69F00", "#F0E442", "#56B4E9", "#009E73", "#0072B2", "#CC79A7"}
+
+// profileURL is the address of a department's profile in run id.
+func profileURL(id int64, code string) string {
+	return "/dashboard/runs/" + strconv.FormatInt(id, 10) + "/departments/" + url.PathEscape(code)
+}

