@@ -119,7 +119,7 @@ func (d *runData) bandIndex(code string) int {
 // a time.
 func (d *runData) rankingChart(t func(string, ...any) string) ChartView {
 	c := ChartView{ID: "ranking", Title: t("dash.ranking"),
-		Head: []string{t("runs.rank"), t("dash.code"), t("runs.department"), t("runs.score"), t("runs.level")},
+		Head:    []string{t("runs.rank"), t("dash.code"), t("runs.department"), t("runs.score"), t("runs.level")},
 		LinkCol: 2, Click: map[string]string{}}
 	var names []string
 	var bars []opts.BarData
