@@ -12,17 +12,6 @@ import (
 	"govkpi/survey"
 )
 
-// Register adds the dashboard's routes to the server, each with its roles.
-// Each page registers its own; a handler that admits officials checks
-// what they may see with allowed.
-func Register(s *survey.Server) {
-	p := &pages{s: s, models: newModels(s.DB, 6)}
-	p.registerOverview() // run.go
-	p.registerProfile()  // profile.go: department profile and compare
-	p.registerAnalysis() // analysis.go: uncertainty, methodology, data quality
-	p.registerAPI()      // api.go: the read-only JSON API
-}
-
 // allowed says whether the signed-in account may see run m's page about
 // department dept ("" for a page about the whole run). Admins and
 // evaluators see everything. An official sees only published runs: their

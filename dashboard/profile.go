@@ -1,4 +1,9 @@
 package dashboard
 
-// registerProfile adds the department profile and compare pages.
-func (p *pages) registerProfile() {}
+import "net/http"
+
+func (p *pages) handleProfile(w http.ResponseWriter, r *http.Request)    { http.NotFound(w, r) }
+func (p *pages) handleProfileCSV(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }
+func (p *pages) handleProvenance(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }
+func (p *pages) handleCompare(w http.ResponseWriter, r *http.Request)    { http.NotFound(w, r) }
+func (p *pages) handleCompareCSV(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }

@@ -19,14 +19,6 @@ import (
 // chart has its numbers in a table under it and as CSV
 // (/dashboard/runs/{id}/{chart}.csv), exactly what the chart shows.
 
-// registerOverview adds the overview's routes. Officials see a published
-// run's overview; drafts are for evaluators and admins.
-func (p *pages) registerOverview() {
-	readers := survey.Only(survey.RoleAdmin, survey.RoleEvaluator, survey.RoleOfficial)
-	p.s.Route("dashboard.run", "/dashboard/runs/{id:[0-9]+}", readers, p.handleRun, http.MethodGet)
-	p.s.Route("dashboard.run.csv", "/dashboard/runs/{id:[0-9]+}/{chart:ranking|bands}.csv", readers, p.handleChartCSV, http.MethodGet)
-}
-
 type runView struct {
 	Run      *survey.AssessmentRun
 	Campaign *survey.Campaign
@@ -104,8 +96,11 @@ func (p *pages) handleChartCSV(w http.ResponseWriter, r *http.Request) {
 	switch mux.Vars(r)["chart"] {
 	case "ranking":
 		c = d.rankingChart(t)
-	default:
+	case "bands":
 		c = d.bandChart(t)
+	default:
+		p.s.Fail(w, r, survey.Errorf(survey.ENotFound, "err.not_found"))
+		return
 	}
 	serveCSV(w, "run-"+strconv.FormatInt(d.run.ID, 10)+"-"+c.ID, c)
 }

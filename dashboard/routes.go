@@ -1,0 +1,54 @@
+package dashboard
+
+import (
+	"net/http"
+
+	"govkpi/survey"
+)
+
+// Register adds the dashboard's routes to the server. This is the
+// package's whole HTTP surface: every route names the roles it admits, and
+// a handler that admits officials narrows what they see with allowed.
+func Register(s *survey.Server) {
+	p := &pages{s: s, models: newModels(s.DB, 6)}
+	get := http.MethodGet
+	readers := survey.Only(survey.RoleAdmin, survey.RoleEvaluator)
+	withOfficials := survey.Only(survey.RoleAdmin, survey.RoleEvaluator, survey.RoleOfficial)
+	const run = "/dashboard/runs/{id:[0-9]+}"
+	const chart = "/{chart:[a-z0-9-]+}.csv"
+	const dept = "/departments/{code}"
+
+	// The overview (run.go): officials see a published run's.
+	s.Route("dashboard.run", run, withOfficials, p.handleRun, get)
+	s.Route("dashboard.run.csv", run+chart, withOfficials, p.handleChartCSV, get)
+
+	// A department's profile and its indicators' provenance (profile.go):
+	// officials see their own department's, in published runs.
+	s.Route("dashboard.department", run+dept, withOfficials, p.handleProfile, get)
+	s.Route("dashboard.department.csv", run+dept+chart, withOfficials, p.handleProfileCSV, get)
+	s.Route("dashboard.provenance", run+dept+"/indicators/{node}", withOfficials, p.handleProvenance, get)
+	// Two to five departments side by side (profile.go).
+	s.Route("dashboard.compare", run+"/compare", readers, p.handleCompare, get)
+	s.Route("dashboard.compare.csv", run+"/compare"+chart, readers, p.handleCompareCSV, get)
+
+	// Uncertainty, methodology and data quality (analysis.go); officials
+	// read a published run's methodology.
+	s.Route("dashboard.uncertainty", run+"/uncertainty", readers, p.handleUncertainty, get)
+	s.Route("dashboard.uncertainty.csv", run+"/uncertainty"+chart, readers, p.handleUncertaintyCSV, get)
+	s.Route("dashboard.methodology", run+"/methodology", withOfficials, p.handleMethodology, get)
+	s.Route("dashboard.methodology.csv", run+"/methodology"+chart, withOfficials, p.handleMethodologyCSV, get)
+	s.Route("dashboard.quality", run+"/quality", readers, p.handleQuality, get)
+	s.Route("dashboard.quality.csv", run+"/quality"+chart, readers, p.handleQualityCSV, get)
+
+	// The read-only JSON API (api.go): signed-in readers, or a machine with
+	// an admin-issued token (survey's token middleware signs it in as a
+	// read-only evaluator for GET /api/ only).
+	const api = "/api/v1"
+	s.Route("api.campaigns", api+"/campaigns", readers, p.apiCampaigns, get)
+	s.Route("api.campaign.runs", api+"/campaigns/{id:[0-9]+}/runs", readers, p.apiCampaignRuns, get)
+	s.Route("api.run", api+"/runs/{id:[0-9]+}", readers, p.apiRun, get)
+	s.Route("api.run.scores", api+"/runs/{id:[0-9]+}/scores", readers, p.apiScores, get)
+	s.Route("api.run.department", api+"/runs/{id:[0-9]+}"+dept, readers, p.apiDepartment, get)
+	s.Route("api.run.indicators", api+"/runs/{id:[0-9]+}/indicators", readers, p.apiIndicators, get)
+	s.Route("api.run.methodology", api+"/runs/{id:[0-9]+}/methodology", readers, p.apiMethodology, get)
+}
