@@ -91,6 +91,9 @@ func seedDemo(ctx context.Context, db *survey.DB, path string, loc *time.Locatio
 		if err := seedMetrics(ctx, db, loc); err != nil {
 			return nil, err
 		}
+		if err := seedRuns(ctx, db); err != nil {
+			return nil, fmt.Errorf("demo runs: %w", err)
+		}
 	}
 	return append(lines, ""), nil
 }
@@ -119,4 +122,40 @@ func seedQuestionnaires(ctx context.Context, db *survey.DB) error {
 		}
 	}
 	return seedCampaigns(ctx, db, selfAssessment)
+}
+
+// seedRuns scores the demo's campaigns as an assessment office would: last
+// year's, closed and published, is scored and its run published, so the
+// dashboards have a frozen period to compare with; this year's open
+// campaign gets a draft run of what has been approved so far.
+func seedRuns(ctx context.Context, db *survey.DB) error {
+	actors, err := newDemoActors(ctx, db)
+	if err != nil {
+		return err
+	}
+	campaigns, err := db.FindCampaigns(ctx)
+	if err != nil {
+		return err
+	}
+	year := time.Now().Year()
+	for _, c := range campaigns {
+		var publish bool
+		switch c.Code {
+		case fmt.Sprintf("SA-%d", year-1):
+			publish = true
+		case fmt.Sprintf("SA-%d", year):
+		default:
+			continue
+		}
+		run, err := db.ComputeAssessment(actors.admin, c.ID)
+		if err != nil {
+			return fmt.Errorf("score %s: %w", c.Code, err)
+		}
+		if publish {
+			if err := db.PublishAssessment(actors.admin, run.ID); err != nil {
+				return fmt.Errorf("publish %s: %w", c.Code, err)
+			}
+		}
+	}
+	return nil
 }
