@@ -251,6 +251,10 @@ func (db *DB) AddRating(ctx context.Context, in RatingInput, loc *time.Location)
 		if _, err := db.write(ctx, tx, "rating-rollup-add").ExecContext(ctx, append(args, identifiedBad)...); err != nil {
 			return fmt.Errorf("count rating: %w", err)
 		}
+		args[1] = day[:7]
+		if _, err := db.write(ctx, tx, "rating-rollup-month-add").ExecContext(ctx, append(args, identifiedBad)...); err != nil {
+			return fmt.Errorf("count rating in its month: %w", err)
+		}
 		return nil
 	})
 	if err != nil {
@@ -319,11 +323,57 @@ func (d *DepartmentRatings) SatisfiedPercent() string {
 // RatingsByDepartment sums every department's rollups over the civil days
 // from..to (inclusive, YYYY-MM-DD), by department code.
 func (db *DB) RatingsByDepartment(ctx context.Context, from, to string) ([]DepartmentRatings, error) {
+	p, err := splitPeriod(from, to)
+	if err != nil {
+		return nil, fmt.Errorf("ratings by department: %w", err)
+	}
 	var out []DepartmentRatings
-	if err := db.read("rating-rollup-by-department").SelectContext(ctx, &out, from, to); err != nil {
+	if err := db.read("rating-rollup-by-department").SelectContext(ctx, &out,
+		p.firstMonth, p.lastMonth, p.headFrom, p.headTo, p.tailFrom, p.tailTo); err != nil {
 		return nil, fmt.Errorf("ratings by department: %w", err)
 	}
 	return out, nil
+}
+
+// periodParts splits the civil days from..to into whole months, read from
+// the monthly rollups, and the days before and after them, read from the
+// daily ones. An empty range has its from after its to.
+type periodParts struct {
+	firstMonth, lastMonth string // YYYY-MM
+	headFrom, headTo      string // YYYY-MM-DD
+	tailFrom, tailTo      string
+}
+
+func splitPeriod(from, to string) (periodParts, error) {
+	f, err := time.Parse(time.DateOnly, from)
+	if err != nil {
+		return periodParts{}, err
+	}
+	t, err := time.Parse(time.DateOnly, to)
+	if err != nil {
+		return periodParts{}, err
+	}
+	const none = "~" // sorts after every date: from "~" to "" is empty
+	first := time.Date(f.Year(), f.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if f.Day() != 1 {
+		first = first.AddDate(0, 1, 0)
+	}
+	last := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC) // first day of t's month
+	if t.AddDate(0, 0, 1).Day() != 1 {
+		last = last.AddDate(0, -1, 0)
+	}
+	if last.Before(first) {
+		return periodParts{firstMonth: none, headFrom: from, headTo: to, tailFrom: none}, nil
+	}
+	p := periodParts{firstMonth: first.Format("2006-01"), lastMonth: last.Format("2006-01"),
+		headFrom: none, tailFrom: none}
+	if f.Before(first) {
+		p.headFrom, p.headTo = from, first.AddDate(0, 0, -1).Format(time.DateOnly)
+	}
+	if end := last.AddDate(0, 1, 0); t.Compare(end) >= 0 {
+		p.tailFrom, p.tailTo = end.Format(time.DateOnly), to
+	}
+	return p, nil
 }
 
 // rollupKey is one department's day.
@@ -454,10 +504,29 @@ func (db *DB) storeRatings(ctx context.Context, batch []RatingInput, loc *time.L
 			return strings.Compare(a.day, b.day)
 		})
 		add := db.write(ctx, tx, "rating-rollup-add")
+		months := map[rollupKey]*[6]int{}
+		var monthKeys []rollupKey
 		for _, k := range keys {
 			c := rollups[k]
 			if _, err := add.ExecContext(ctx, k.dept, k.day, c[0], c[1], c[2], c[3], c[4], c[5]); err != nil {
 				return fmt.Errorf("count ratings: %w", err)
+			}
+			mk := rollupKey{k.dept, k.day[:7]}
+			m := months[mk]
+			if m == nil {
+				m = &[6]int{}
+				months[mk] = m
+				monthKeys = append(monthKeys, mk) // in order, as keys are
+			}
+			for j := range m {
+				m[j] += c[j]
+			}
+		}
+		addMonth := db.write(ctx, tx, "rating-rollup-month-add")
+		for _, k := range monthKeys {
+			m := months[k]
+			if _, err := addMonth.ExecContext(ctx, k.dept, k.day, m[0], m[1], m[2], m[3], m[4], m[5]); err != nil {
+				return fmt.Errorf("count ratings in their months: %w", err)
 			}
 		}
 		if within != nil {

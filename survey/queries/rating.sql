@@ -30,6 +30,16 @@ ON CONFLICT (department_id, day) DO UPDATE SET
     n3 = rating_rollups.n3 + excluded.n3, n4 = rating_rollups.n4 + excluded.n4,
     n5 = rating_rollups.n5 + excluded.n5, identified_bad = rating_rollups.identified_bad + excluded.identified_bad
 
+-- name: rating-rollup-month-add
+-- Ratings counted into their department's month (YYYY-MM), beside the day.
+INSERT INTO rating_rollups_monthly (department_id, month, n1, n2, n3, n4, n5, identified_bad)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (department_id, month) DO UPDATE SET
+    n1 = rating_rollups_monthly.n1 + excluded.n1, n2 = rating_rollups_monthly.n2 + excluded.n2,
+    n3 = rating_rollups_monthly.n3 + excluded.n3, n4 = rating_rollups_monthly.n4 + excluded.n4,
+    n5 = rating_rollups_monthly.n5 + excluded.n5,
+    identified_bad = rating_rollups_monthly.identified_bad + excluded.identified_bad
+
 -- name: rating-rollup-sum
 -- A department's counts by level over days from..to (inclusive, YYYY-MM-DD).
 SELECT COALESCE(SUM(n1), 0) AS n1, COALESCE(SUM(n2), 0) AS n2, COALESCE(SUM(n3), 0) AS n3,
@@ -44,15 +54,26 @@ FROM rating_links l JOIN departments d ON d.id = l.department_id
 WHERE l.id = ?
 
 -- name: rating-rollup-by-department
--- Every department's counts by level over days from..to, from the rollups.
--- The rollups are summed per department id first, then named.
+-- Every department's counts by level over a period, from the rollups: its
+-- whole months from the monthly rollups, the days of its partial months
+-- from the daily ones. Arguments: the first and last whole month (YYYY-MM;
+-- first after last for none), then the days before the first whole month
+-- (from, to) and after the last (from, to), each range empty when from is
+-- after to. Summed per department id first, then named.
 SELECT d.code AS department_code, d.name_zh AS department_name_zh, d.name_en AS department_name_en,
        c.n1, c.n2, c.n3, c.n4, c.n5, c.identified_bad
 FROM (
   SELECT department_id, SUM(n1) AS n1, SUM(n2) AS n2, SUM(n3) AS n3, SUM(n4) AS n4, SUM(n5) AS n5,
          SUM(identified_bad) AS identified_bad
-  FROM rating_rollups
-  WHERE day >= ? AND day <= ?
+  FROM (
+    SELECT department_id, n1, n2, n3, n4, n5, identified_bad
+    FROM rating_rollups_monthly
+    WHERE month >= ? AND month <= ?
+    UNION ALL
+    SELECT department_id, n1, n2, n3, n4, n5, identified_bad
+    FROM rating_rollups
+    WHERE (day >= ? AND day <= ?) OR (day >= ? AND day <= ?)
+  ) u
   GROUP BY department_id
 ) c JOIN departments d ON d.id = c.department_id
 ORDER BY d.code
