@@ -80,6 +80,7 @@ type loadReport struct {
 }
 
 const loadUsage = `usage: govkpi load --url URL --scenario rating [--link SLUG] [--clients 64] [--duration 30s] [--requests N] [--db PATH] [--json]
+       govkpi load --url URL --scenario page --path /dashboard/runs/1 --user NAME [--clients 8] [--duration 30s] [--json]
 
 Drives a running govkpi server with many clients at once and reports
 requests/s, latency percentiles and errors by kind. With --db (the server's
@@ -90,15 +91,21 @@ Only loopback URLs are accepted unless --allow-remote is given.
 Scenarios:
   rating   each client opens the public rating page /r/{link} once, then
            posts ratings with varied levels and channels
+  page     each client signs in as --user (password from the environment
+           variable GOVKPI_LOAD_PASSWORD) once, then reads --path again and
+           again, a signed-in page such as a run's dashboard; only a 200
+           counts as a success
 
 Flags:
 `
 
-func cmdLoad(ctx context.Context, args []string, stdout io.Writer) error {
+func cmdLoad(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	fs.Usage = func() { fmt.Fprint(fs.Output(), loadUsage); fs.PrintDefaults() }
 	rawURL := fs.String("url", "", "the server's base URL, e.g. http://127.0.0.1:8080")
-	scenario := fs.String("scenario", "rating", "what to send: rating")
+	scenario := fs.String("scenario", "rating", "what to send: rating or page")
+	path := fs.String("path", "", "page: the path to read, e.g. /dashboard/runs/1")
+	user := fs.String("user", "", "page: the account to sign in as (password in GOVKPI_LOAD_PASSWORD)")
 	link := fs.String("link", "", "rating link slug (default with --db: the first active link)")
 	clients := fs.Int("clients", 64, "clients at once, each on its own keep-alive connection")
 	duration := fs.Duration("duration", 30*time.Second, "how long to send requests")
@@ -112,8 +119,11 @@ func cmdLoad(ctx context.Context, args []string, stdout io.Writer) error {
 	if *rawURL == "" {
 		return &usageError{"load: --url is required"}
 	}
-	if *scenario != "rating" {
-		return &usageError{fmt.Sprintf("load: --scenario %q: want rating", *scenario)}
+	if *scenario != "rating" && *scenario != "page" {
+		return &usageError{fmt.Sprintf("load: --scenario %q: want rating or page", *scenario)}
+	}
+	if *scenario == "page" && (!strings.HasPrefix(*path, "/") || *user == "" || getenv("GOVKPI_LOAD_PASSWORD") == "") {
+		return &usageError{"load: --scenario page needs --path /…, --user and the password in GOVKPI_LOAD_PASSWORD"}
 	}
 	if *clients < 1 || *duration <= 0 || *requests < 0 {
 		return &usageError{"load: --clients must be ≥ 1, --duration > 0 and --requests ≥ 0"}
@@ -129,15 +139,25 @@ func cmdLoad(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		defer db.Close()
 	}
-	sc, err := newRatingScenario(ctx, db, *link)
-	if err != nil {
-		return err
+	var sc loadScenario
+	var target string
+	if *scenario == "page" {
+		if db != nil {
+			return &usageError{"load: --scenario page stores nothing: leave out --db"}
+		}
+		sc, target = &pageScenario{path: *path, user: *user, password: getenv("GOVKPI_LOAD_PASSWORD")}, *path
+	} else {
+		rs, err := newRatingScenario(ctx, db, *link)
+		if err != nil {
+			return err
+		}
+		sc, target = rs, rs.slug
 	}
 	rep, err := runLoad(ctx, sc, base, db, loadOptions{clients: *clients, duration: *duration, requests: *requests})
 	if err != nil {
 		return err
 	}
-	rep.Target = sc.slug
+	rep.Target = target
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", " ")
@@ -483,4 +503,74 @@ func (s *ratingScenario) stored(ctx context.Context, db *survey.DB) (int64, erro
 		return 0, fmt.Errorf("load: count ratings: %w", err)
 	}
 	return n, nil
+}
+
+// ---------------------------------------------------------------- page
+
+// pageScenario reads one signed-in page, as evaluators who signed in once
+// and reload a dashboard.
+type pageScenario struct {
+	path, user, password string
+}
+
+func (s *pageScenario) name() string { return "page" }
+
+// setup signs the client in: the sign-in form's token, then the post; the
+// session cookie stays in the client's jar.
+func (s *pageScenario) setup(ctx context.Context, c *loadClient) error {
+	status, body, err := loadGet(ctx, c, "/login")
+	if err != nil {
+		return err
+	}
+	m := loadCSRFField.FindSubmatch(body)
+	if status != http.StatusOK || m == nil {
+		return fmt.Errorf("GET /login: status %d, no csrf field", status)
+	}
+	form := url.Values{"csrf": {string(m[1])}, "username": {s.user}, "password": {s.password}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/login", strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", c.base)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+		return fmt.Errorf("sign in as %s: status %d, to %q (wrong password?)", s.user, resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if status, _, err := loadGet(ctx, c, s.path); err != nil || status != http.StatusOK {
+		return fmt.Errorf("GET %s: status %d %v", s.path, status, err)
+	}
+	return nil
+}
+
+// request reads the page to its end. A redirect (to the sign-in page) is
+// a failure, not the success it is for a rating.
+func (s *pageScenario) request(ctx context.Context, c *loadClient, n int) (int, error) {
+	status, _, err := loadGet(ctx, c, s.path)
+	if err == nil && status == http.StatusSeeOther {
+		status = http.StatusUnauthorized
+	}
+	return status, err
+}
+
+func (s *pageScenario) stored(context.Context, *survey.DB) (int64, error) { return 0, nil }
+
+// loadGet reads path whole (at most 64 MiB) and returns its status.
+func loadGet(ctx context.Context, c *loadClient, path string) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	return resp.StatusCode, body, err
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -12,8 +13,13 @@ import (
 // runLoadJSON runs `govkpi load --json` and decodes its report.
 func runLoadJSON(t *testing.T, args ...string) (*loadReport, error) {
 	t.Helper()
+	return runLoadJSONEnv(t, func(string) string { return "" }, args...)
+}
+
+func runLoadJSONEnv(t *testing.T, getenv func(string) string, args ...string) (*loadReport, error) {
+	t.Helper()
 	var out bytes.Buffer
-	err := run(context.Background(), append([]string{"load", "--json"}, args...), func(string) string { return "" }, &out)
+	err := run(context.Background(), append([]string{"load", "--json"}, args...), getenv, &out)
 	var rep loadReport
 	if jerr := json.Unmarshal(out.Bytes(), &rep); jerr != nil {
 		t.Fatalf("load output is not one JSON object: %v (run error: %v)\n%s", jerr, err, out.String())
@@ -43,6 +49,50 @@ func TestLoadRating(t *testing.T) {
 	rep, err = runLoadJSON(t, "--url", base, "--clients", "4", "--duration", "10s", "--requests", "50", "--db", dbPath, "--link", rep.Target)
 	if err != nil || rep.Requests != 50 || rep.Stored == nil || *rep.Stored != 50 {
 		t.Errorf("--requests 50: %v; %d requests, %v stored", err, rep.Requests, rep.Stored)
+	}
+}
+
+// The page scenario signs in and reads the demo's published dashboard; a
+// wrong password stops it before the clock starts, and an official, who
+// may not read a draft, fails every request.
+func TestLoadPage(t *testing.T) {
+	t.Parallel()
+	base, dbPath := startDemoDB(t)
+	db := openDemoDB(t, dbPath)
+	var published, draft int64
+	if err := db.R.QueryRow("SELECT id FROM assessment_runs WHERE state = 'published' ORDER BY id LIMIT 1").Scan(&published); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.R.QueryRow("SELECT id FROM assessment_runs WHERE state = 'draft' ORDER BY id LIMIT 1").Scan(&draft); err != nil {
+		t.Fatal(err)
+	}
+	env := func(k string) string {
+		if k == "GOVKPI_LOAD_PASSWORD" {
+			return demoPassword
+		}
+		return ""
+	}
+	path := "/dashboard/runs/" + strconv.FormatInt(published, 10)
+	rep, err := runLoadJSONEnv(t, env, "--url", base, "--scenario", "page", "--path", path, "--user", "evaluator",
+		"--clients", "2", "--duration", "10s", "--requests", "20")
+	if err != nil || rep.Requests != 20 || rep.Successes != 20 || rep.Target != path {
+		t.Fatalf("page load: %v; report %+v", err, rep)
+	}
+	var out bytes.Buffer
+	err = run(context.Background(), []string{"load", "--url", base, "--scenario", "page", "--path", path, "--user", "evaluator"},
+		func(k string) string {
+			if k == "GOVKPI_LOAD_PASSWORD" {
+				return "wrong"
+			}
+			return ""
+		}, &out)
+	if err == nil || !strings.Contains(err.Error(), "sign in as evaluator") {
+		t.Fatalf("wrong password: %v", err)
+	}
+	draftPath := "/dashboard/runs/" + strconv.FormatInt(draft, 10)
+	err = run(context.Background(), []string{"load", "--url", base, "--scenario", "page", "--path", draftPath, "--user", "zsj"}, env, &out)
+	if err == nil || !strings.Contains(err.Error(), "404") {
+		t.Fatalf("an official reading a draft: %v", err)
 	}
 }
 

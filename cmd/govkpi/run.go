@@ -92,7 +92,7 @@ func runIO(ctx context.Context, args []string, getenv func(string) string, stdin
 	case "import":
 		return cmdImport(ctx, rest, getenv, stdout)
 	case "load":
-		return cmdLoad(ctx, rest, stdout)
+		return cmdLoad(ctx, rest, getenv, stdout)
 	case "version", "-version", "--version":
 		fmt.Fprintf(stdout, "govkpi %s\n", version)
 		return nil
