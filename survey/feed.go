@@ -356,12 +356,9 @@ func (db *DB) feedRatings(ctx context.Context, c *Campaign, f *feeder, units []s
 	for _, r := range ratings {
 		byCode[r.DepartmentCode] = r.RatingCounts
 	}
-	var tickets []struct {
-		DepartmentCode string `db:"department_code"`
-		RectificationCounts
-	}
-	if err := db.read("rectification-rollup-by-department").SelectContext(ctx, &tickets, rep.RatingsFrom, rep.RatingsTo); err != nil {
-		return fmt.Errorf("rectification counts: %w", err)
+	tickets, err := db.ticketsByDepartment(ctx, rep.RatingsFrom, rep.RatingsTo)
+	if err != nil {
+		return err
 	}
 	ticketsByCode := map[string]RectificationCounts{}
 	for _, t := range tickets {

@@ -120,7 +120,32 @@ func (db *DB) countTickets(ctx context.Context, tx *sqlx.Tx, departmentID int64,
 		d.due, d.closedOnTime, d.identified, d.identifiedCalled); err != nil {
 		return fmt.Errorf("count tickets: %w", err)
 	}
+	if _, err := db.write(ctx, tx, "rectification-rollup-month-add").ExecContext(ctx, departmentID, day[:7],
+		d.due, d.closedOnTime, d.identified, d.identifiedCalled); err != nil {
+		return fmt.Errorf("count tickets in their month: %w", err)
+	}
 	return nil
+}
+
+// departmentTickets are one department's SA4 and SA5 counts.
+type departmentTickets struct {
+	DepartmentCode string `db:"department_code"`
+	RectificationCounts
+}
+
+// ticketsByDepartment sums every department's ticket rollups over the
+// civil days from..to (inclusive, YYYY-MM-DD).
+func (db *DB) ticketsByDepartment(ctx context.Context, from, to string) ([]departmentTickets, error) {
+	p, err := splitPeriod(from, to)
+	if err != nil {
+		return nil, fmt.Errorf("tickets by department: %w", err)
+	}
+	var out []departmentTickets
+	if err := db.read("rectification-rollup-by-department").SelectContext(ctx, &out,
+		p.firstMonth, p.lastMonth, p.headFrom, p.headTo, p.tailFrom, p.tailTo); err != nil {
+		return nil, fmt.Errorf("tickets by department: %w", err)
+	}
+	return out, nil
 }
 
 // ticketFacts are what a ticket's changes count by.

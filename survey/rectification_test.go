@@ -238,12 +238,8 @@ func TestRectificationRollupsMatchTickets(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var rolled []struct {
-				DepartmentCode string `db:"department_code"`
-				RectificationCounts
-			}
-			if err := db.read("rectification-rollup-by-department").SelectContext(ctx, &rolled,
-				from.Format(time.DateOnly), to.AddDate(0, 0, -1).Format(time.DateOnly)); err != nil {
+			rolled, err := db.ticketsByDepartment(ctx, from.Format(time.DateOnly), to.AddDate(0, 0, -1).Format(time.DateOnly))
+			if err != nil {
 				t.Fatal(err)
 			}
 			if len(rolled) != 1 || rolled[0].Due != raw.Due || rolled[0].ClosedOnTime != raw.ClosedOnTime ||

@@ -74,6 +74,16 @@ ON CONFLICT (department_id, day) DO UPDATE SET
     identified = rectification_rollups.identified + excluded.identified,
     identified_called = rectification_rollups.identified_called + excluded.identified_called
 
+-- name: rectification-rollup-month-add
+-- The same change counted into the department's month (YYYY-MM).
+INSERT INTO rectification_rollups_monthly (department_id, month, due, closed_on_time, identified, identified_called)
+VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (department_id, month) DO UPDATE SET
+    due = rectification_rollups_monthly.due + excluded.due,
+    closed_on_time = rectification_rollups_monthly.closed_on_time + excluded.closed_on_time,
+    identified = rectification_rollups_monthly.identified + excluded.identified,
+    identified_called = rectification_rollups_monthly.identified_called + excluded.identified_called
+
 -- name: rectification-for-rollup
 -- What a ticket's change counts by.
 SELECT department_id, identified, opened_at, due_at, responded_at,
@@ -81,14 +91,24 @@ SELECT department_id, identified, opened_at, due_at, responded_at,
 FROM rectifications WHERE id = ?
 
 -- name: rectification-rollup-by-department
--- SA4 and SA5 counts of every department with tickets over days from..to
--- (inclusive), from the rollups: due and closed on time by due day,
--- identified and called back by opening day.
+-- SA4 and SA5 counts of every department with tickets over a period, from
+-- the rollups: due and closed on time by due day, identified and called
+-- back by opening day. Whole months come from the monthly rollups, the
+-- days of partial months from the daily ones. Arguments as for
+-- rating-rollup-by-department: first and last whole month, then the days
+-- before (from, to) and after (from, to).
 SELECT d.code AS department_code, c.due, c.closed_on_time, c.identified, c.identified_called
 FROM (
   SELECT department_id, SUM(due) AS due, SUM(closed_on_time) AS closed_on_time,
          SUM(identified) AS identified, SUM(identified_called) AS identified_called
-  FROM rectification_rollups
-  WHERE day >= ? AND day <= ?
+  FROM (
+    SELECT department_id, due, closed_on_time, identified, identified_called
+    FROM rectification_rollups_monthly
+    WHERE month >= ? AND month <= ?
+    UNION ALL
+    SELECT department_id, due, closed_on_time, identified, identified_called
+    FROM rectification_rollups
+    WHERE (day >= ? AND day <= ?) OR (day >= ? AND day <= ?)
+  ) u
   GROUP BY department_id
 ) c JOIN departments d ON d.id = c.department_id
