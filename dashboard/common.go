@@ -91,14 +91,18 @@ func labelled(page *static.Page, cs ...ChartView) []ChartView {
 
 // serveCSV writes a chart's head and rows as a CSV download named
 // name.csv: UTF-8 with a BOM for Excel, CRLF line ends, formula-like cells
-// neutralised.
+// neutralised (head cells too: they can carry department names).
 func serveCSV(w http.ResponseWriter, name string, c ChartView) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
 	w.Write([]byte("\xef\xbb\xbf"))
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
-	cw.Write(c.Head)
+	head := make([]string, len(c.Head))
+	for i, cell := range c.Head {
+		head[i] = survey.CSVCell(cell)
+	}
+	cw.Write(head)
 	for _, row := range c.Rows {
 		safe := make([]string, len(row))
 		for i, cell := range row {
