@@ -161,6 +161,12 @@ func (s *Server) secureHeaders(next http.Handler) http.Handler {
 // moved), is destroyed: that is how those events end every session.
 func (s *Server) loadUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if secret, ok := bearerSecret(r); ok {
+			// A machine with an API token: the session is not read or
+			// written (token_handlers.go).
+			s.loadToken(w, r, next, secret)
+			return
+		}
 		ctx := r.Context()
 		var acct *Account
 		if id := s.Sessions.GetInt64(ctx, sessAccountID); id != 0 {
@@ -178,21 +184,7 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 				}
 			}
 		}
-		lang := ""
-		if acct != nil && static.ValidLanguage(acct.Lang) {
-			lang = acct.Lang
-		}
-		if lang == "" {
-			if c, err := r.Cookie("lang"); err == nil && static.ValidLanguage(c.Value) {
-				lang = c.Value
-			}
-		}
-		if lang == "" {
-			lang = static.MatchLanguage(r.Header.Get("Accept-Language"))
-		}
-		if lang == "" {
-			lang = s.Config.DefaultLang
-		}
+		lang := s.requestLang(r, acct)
 		if info, ok := ctx.Value(ctxLogInfo).(*logInfo); ok && acct != nil {
 			info.account = acct.ID
 		}
@@ -204,6 +196,22 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 		ctx = WithActor(ctx, s.actor(r, acct))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// requestLang is the interface language of a request by acct (nil when
+// signed out): the account's choice, the lang cookie, the browser's
+// Accept-Language, or the server's default.
+func (s *Server) requestLang(r *http.Request, acct *Account) string {
+	if acct != nil && static.ValidLanguage(acct.Lang) {
+		return acct.Lang
+	}
+	if c, err := r.Cookie("lang"); err == nil && static.ValidLanguage(c.Value) {
+		return c.Value
+	}
+	if lang := static.MatchLanguage(r.Header.Get("Accept-Language")); lang != "" {
+		return lang
+	}
+	return s.Config.DefaultLang
 }
 
 // authorize enforces the matched route's policy (deny when it has none),
@@ -218,7 +226,7 @@ func (s *Server) authorize(next http.Handler) http.Handler {
 		p, ok := s.policies[name]
 		acct := CurrentAccount(r.Context())
 		if !ok || !p.Admits(acct) {
-			if acct == nil && ok && r.Method == http.MethodGet && !wantsJSON(r) {
+			if acct == nil && ok && r.Method == http.MethodGet && !wantsJSON(r) && !apiRequest(r) {
 				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
@@ -358,6 +366,18 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		key = "err.internal"
 		s.Log.Error("internal error", "request_id", RequestID(r.Context()), "path", r.URL.Path, "err", err)
 	}
+	if apiRequest(r) {
+		code := EInternal
+		switch {
+		case e != nil && status != http.StatusInternalServerError:
+			code = e.Code
+		case mbe != nil:
+			code = "too_large"
+		}
+		writeJSON(w, status, apiError{Error: apiErrorBody{Code: code, Message: s.Cat.T(Lang(r.Context()), key),
+			RequestID: RequestID(r.Context())}})
+		return
+	}
 	if wantsJSON(r) {
 		writeJSON(w, status, jsonError{Error: key, Message: s.Cat.T(Lang(r.Context()), key), RequestID: RequestID(r.Context())})
 		return
@@ -476,7 +496,7 @@ func (s *Server) auditRefusal(r *http.Request, objType, objID, detail string) {
 func (s *Server) actor(r *http.Request, a *Account) AuditEntry {
 	e := AuditEntry{ClientIP: s.clientIP(r), RequestID: RequestID(r.Context())}
 	if a != nil {
-		e.ActorID = sql.NullInt64{Int64: a.ID, Valid: true}
+		e.ActorID = sql.NullInt64{Int64: a.ID, Valid: a.ID != 0} // 0: an API token's principal
 		e.ActorName = a.Username
 	}
 	return e
@@ -488,7 +508,7 @@ func (s *Server) audit(r *http.Request, action, objType, objID, detail string) {
 	e := AuditEntry{Action: action, ObjectType: objType, ObjectID: truncate(objID, 128), Detail: truncate(detail, 256),
 		ClientIP: s.clientIP(r), RequestID: RequestID(r.Context())}
 	if a := CurrentAccount(r.Context()); a != nil {
-		e.ActorID = sql.NullInt64{Int64: a.ID, Valid: true}
+		e.ActorID = sql.NullInt64{Int64: a.ID, Valid: a.ID != 0} // 0: an API token's principal
 		e.ActorName = a.Username
 	}
 	if err := s.DB.Audit(r.Context(), e); err != nil {

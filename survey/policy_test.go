@@ -25,6 +25,7 @@ var expectedPolicy = map[string]string{
 	"department.import": "admin", "department.template": "admin",
 	"accounts": "admin", "account.new": "admin", "account.create": "admin", "account.disabled": "admin",
 	"account.reset": "admin", "account.reset.post": "admin", "audit": "admin",
+	"tokens": "admin", "token.create": "admin", "token.revoke": "admin",
 	"instruments": "admin", "instrument.upload": "admin", "instrument": "admin", "instrument.publish": "admin",
 	"campaigns": "admin,evaluator", "campaign.new": "admin", "campaign.create": "admin", "campaign": "admin,evaluator",
 	"campaign.assign": "admin", "campaign.status": "admin", "campaign.missing": "admin,evaluator",

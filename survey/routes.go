@@ -124,4 +124,9 @@ func (s *Server) routes() {
 	s.Route("ticket.review", "/tickets/{id:[0-9]+}/review", admin, s.handleTicketReview, post)
 
 	s.Route("audit", "/admin/audit", admin, s.handleAudit, get)
+
+	// Tokens for machines to read the JSON API (token_handlers.go).
+	s.Route("tokens", "/admin/tokens", admin, s.handleTokens, get)
+	s.Route("token.create", "/admin/tokens", admin, s.handleTokenCreate, post)
+	s.Route("token.revoke", "/admin/tokens/{id:[0-9]+}/revoke", admin, s.handleTokenRevoke, post)
 }
