@@ -57,6 +57,38 @@ type AssessmentRun struct {
 	PublisherName    string        `db:"publisher_name"`
 }
 
+// ListedRun is a run as home pages list it.
+type ListedRun struct {
+	ID             int64        `db:"id"`
+	CampaignID     int64        `db:"campaign_id"`
+	State          string       `db:"state"`
+	Units          int          `db:"units"`
+	Scored         int          `db:"scored"`
+	ComputedAt     time.Time    `db:"computed_at"`
+	PublishedAt    sql.NullTime `db:"published_at"`
+	CampaignNameZh string       `db:"campaign_name_zh"`
+	CampaignNameEn string       `db:"campaign_name_en"`
+	CampaignPeriod string       `db:"campaign_period"`
+}
+
+// CampaignName is the run's campaign's name in lang.
+func (r *ListedRun) CampaignName(lang string) string {
+	if lang == "en" && r.CampaignNameEn != "" {
+		return r.CampaignNameEn
+	}
+	return r.CampaignNameZh
+}
+
+// ListedRuns are the latest twenty runs: published ones, and drafts too
+// when withDrafts.
+func (db *DB) ListedRuns(ctx context.Context, withDrafts bool) ([]ListedRun, error) {
+	var out []ListedRun
+	if err := db.read("assessment-runs-listed").SelectContext(ctx, &out, withDrafts); err != nil {
+		return nil, fmt.Errorf("listed runs: %w", err)
+	}
+	return out, nil
+}
+
 // Published reports whether the run is frozen.
 func (r *AssessmentRun) Published() bool { return r.State == RunPublished }
 

@@ -180,6 +180,8 @@ type homeData struct {
 	Accounts    int
 	Campaigns   []Campaign   // admins and evaluators
 	Assignments []Assignment // an official's own department only
+	Runs        []ListedRun  // published runs; drafts too for admins and evaluators
+	DeptCode    string       // an official's department, for their profile's link
 }
 
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
@@ -210,6 +212,13 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
+	}
+	d.DeptCode = a.DepartmentCode
+	// Results: officials see published runs (their profile and the
+	// overview); evaluators and admins drafts too.
+	if d.Runs, err = s.DB.ListedRuns(r.Context(), a.Role != RoleOfficial); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	if a.Role == RoleAdmin {
 		if _, d.Departments, err = s.DB.FindDepartments(r.Context(), DepartmentFilter{Limit: 1}); err != nil {

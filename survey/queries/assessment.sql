@@ -53,3 +53,14 @@ FROM assessment_runs a
 LEFT JOIN accounts c ON c.id = a.computed_by
 LEFT JOIN accounts p ON p.id = a.published_by
 WHERE a.id = ?
+
+-- name: assessment-runs-listed
+-- The runs home pages list, newest first, with their campaigns' names:
+-- every published run and, when the argument is true, drafts too.
+SELECT a.id, a.campaign_id, a.state, a.units, a.scored, a.computed_at, a.published_at,
+       c.name_zh AS campaign_name_zh, c.name_en AS campaign_name_en, c.period AS campaign_period
+FROM assessment_runs a
+JOIN campaigns c ON c.id = a.campaign_id
+WHERE a.state = 'published' OR ?
+ORDER BY a.id DESC
+LIMIT 20
