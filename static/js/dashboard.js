@@ -79,6 +79,10 @@
     chart.setOption(option);
     follow(chart, el.getAttribute('data-chart'));
     el.setAttribute('data-drawn', 'true');
+    if (charts.length === 0 && window.performance && window.performance.mark) {
+      // When the first chart was drawn, for measurements.
+      window.performance.mark('govkpi-first-chart');
+    }
     charts.push(chart);
   }
 
