@@ -219,7 +219,7 @@ func TestRunPageChartsInert(t *testing.T) {
 		t.Fatal("the hostile name became markup")
 	}
 	blocks := regexp.MustCompile(`(?s)<script type="application/json" id="(chart-[a-z]+)">(.*?)</script>`).FindAllStringSubmatch(body, -1)
-	if len(blocks) != 2 {
+	if len(blocks) != 7 { // ranking, bands, boxplot, quadrant, trend, rollup, heatmap
 		t.Fatalf("%d chart blocks", len(blocks))
 	}
 	for _, b := range blocks {
