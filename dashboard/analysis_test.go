@@ -169,10 +169,7 @@ func TestUncertaintyPage(t *testing.T) {
 	if m == nil {
 		t.Fatal("no click-through links")
 	}
-	var links map[string]string
-	if err := json.Unmarshal([]byte(m[1]), &links); err != nil {
-		t.Fatal(err)
-	}
+	links := clickLinks(t, m[1])
 	if links[evil] != "/dashboard/runs/"+itoa(runID)+"/departments/LJ-A" {
 		t.Fatalf("links %v", links)
 	}
@@ -394,12 +391,17 @@ func TestQualityPage(t *testing.T) {
 	if len(corr[0]) != 6 {
 		t.Fatalf("correlations header %q", corr[0])
 	}
-	for _, row := range corr[1:] {
+	// The page shows the first TableMax of them and says the CSV has all.
+	for i, row := range corr[1:] {
 		// serveCSV quotes a leading minus, as it does any formula-like cell.
 		row[4] = strings.TrimPrefix(row[4], "'")
-		if !strings.Contains(body, "<tr><td>"+strings.Join(row, "</td><td>")+"</td></tr>") {
-			t.Errorf("correlation %q is in the CSV but not on the page", row)
+		shown := strings.Contains(body, "<tr><td>"+strings.Join(row, "</td><td>")+"</td></tr>")
+		if shown != (i < TableMax) {
+			t.Errorf("correlation %d %q: on the page %v", i+1, row, shown)
 		}
+	}
+	if cut := len(corr)-1 > TableMax; cut != strings.Contains(body, "（共 "+strconv.Itoa(len(corr)-1)+" 行）") {
+		t.Errorf("%d correlations: the page does not say its table is cut", len(corr)-1)
 	}
 }
 

@@ -1,10 +1,13 @@
 package dashboard
 
 import (
+	"context"
 	"encoding/csv"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/gorilla/mux"
 
@@ -42,6 +45,53 @@ func allowed(r *http.Request, m *Model, dept string) error {
 type pages struct {
 	s      *survey.Server
 	models *models
+	trends *trends
+}
+
+// trends keeps the scores of the published runs that overviews' trends
+// read: a published run never changes, so its scores are read from its
+// document once, not on every page.
+type trends struct {
+	db  *survey.DB
+	max int
+
+	mu   sync.Mutex
+	kept map[int64]survey.TrendRun
+}
+
+func newTrends(db *survey.DB, max int) *trends {
+	return &trends{db: db, max: max, kept: map[int64]survey.TrendRun{}}
+}
+
+// runs returns the trend's other runs for campaignID, as
+// survey.DB.TrendRuns does, reading only the documents it lacks.
+func (tr *trends) runs(ctx context.Context, campaignID int64) ([]survey.TrendRun, error) {
+	heads, err := tr.db.TrendHeads(ctx, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range heads {
+		tr.mu.Lock()
+		kept, ok := tr.kept[heads[i].RunID]
+		tr.mu.Unlock()
+		if ok {
+			heads[i].Units, heads[i].Index, heads[i].Families = kept.Units, kept.Index, kept.Families
+			continue
+		}
+		if err := tr.db.ReadTrendScores(ctx, &heads[i]); err != nil {
+			return nil, err
+		}
+		tr.mu.Lock()
+		if len(tr.kept) >= tr.max {
+			for id := range tr.kept { // any one: a trend reads a few runs
+				delete(tr.kept, id)
+				break
+			}
+		}
+		tr.kept[heads[i].RunID] = heads[i]
+		tr.mu.Unlock()
+	}
+	return heads, nil
 }
 
 // model returns the model of the run named by the route's id.
@@ -73,18 +123,73 @@ type ChartView struct {
 	// click on it opens; dashboard.js follows only same-site paths.
 	Click  map[string]string
 	Labels ChartLabels
+	// Set by labelled: Click as the page sends it, and how many rows the
+	// table had before it was cut to TableMax.
+	ClickDoc *clickDoc
+	AllRows  int
+}
+
+// TableMax is how many rows a chart's table shows on its page; a longer
+// table shows its first TableMax rows and says that the CSV has them all
+// (5,000 rows of HTML help nobody and cost the page most of its time).
+const TableMax = 200
+
+// clickDoc is a chart's click-through map as dashboard.js reads it: each
+// item's path is Prefix + Items[name], so 5,000 departments do not repeat
+// the run's path 5,000 times.
+type clickDoc struct {
+	Prefix string            `json:"prefix"`
+	Items  map[string]string `json:"items"`
+}
+
+// compactLinks factors the longest common prefix, up to a slash, out of
+// the paths of links.
+func compactLinks(links map[string]string) *clickDoc {
+	prefix, first := "", true
+	for _, v := range links {
+		if first {
+			prefix, first = v, false
+			continue
+		}
+		n := 0
+		for n < len(prefix) && n < len(v) && prefix[n] == v[n] {
+			n++
+		}
+		prefix = prefix[:n]
+	}
+	prefix = prefix[:strings.LastIndexByte(prefix, '/')+1]
+	d := &clickDoc{Prefix: prefix, Items: make(map[string]string, len(links))}
+	for k, v := range links {
+		d.Items[k] = v[len(prefix):]
+	}
+	return d
 }
 
 // ChartLabels are the translated words of a chart card.
 type ChartLabels struct {
 	Table string
 	CSV   string
+	Cut   string // "the first 200 of 5,000 rows: the CSV has them all", when cut
 }
 
-// labelled returns the charts with their card words in the page's language.
+// labelled returns the charts ready for their page: card words in the
+// page's language, the click map compacted, and tables cut to TableMax
+// rows (the CSV keeps every row).
 func labelled(page *static.Page, cs ...ChartView) []ChartView {
 	for i := range cs {
-		cs[i].Labels = ChartLabels{Table: page.T("dash.data_table"), CSV: page.T("dash.csv")}
+		c := &cs[i]
+		c.Labels = ChartLabels{Table: page.T("dash.data_table"), CSV: page.T("dash.csv")}
+		if len(c.Click) > 0 {
+			c.ClickDoc = compactLinks(c.Click)
+		}
+		c.AllRows = len(c.Rows)
+		if len(c.Rows) > TableMax {
+			c.Labels.Cut = page.T("dash.table_cut", TableMax, c.AllRows)
+			c.Rows = c.Rows[:TableMax]
+			if len(c.Links) > TableMax {
+				c.Links = c.Links[:TableMax]
+			}
+		}
 	}
 	return cs
 }

@@ -10,7 +10,7 @@ import (
 // package's whole HTTP surface: every route names the roles it admits, and
 // a handler that admits officials narrows what they see with allowed.
 func Register(s *survey.Server) {
-	p := &pages{s: s, models: newModels(s.DB, 6)}
+	p := &pages{s: s, models: newModels(s.DB, 6), trends: newTrends(s.DB, 64)}
 	get := http.MethodGet
 	readers := survey.Only(survey.RoleAdmin, survey.RoleEvaluator)
 	withOfficials := survey.Only(survey.RoleAdmin, survey.RoleEvaluator, survey.RoleOfficial)

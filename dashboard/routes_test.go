@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -79,4 +80,22 @@ func TestDashboardRoutesReviewed(t *testing.T) {
 			t.Errorf("expectedRoles names %q, which is not registered", name)
 		}
 	}
+}
+
+// clickLinks decodes a chart's click-through map from its page: item name
+// to the full path dashboard.js opens.
+func clickLinks(t *testing.T, doc string) map[string]string {
+	t.Helper()
+	var d struct {
+		Prefix string            `json:"prefix"`
+		Items  map[string]string `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(doc), &d); err != nil {
+		t.Fatalf("click map %q: %v", doc, err)
+	}
+	out := map[string]string{}
+	for k, v := range d.Items {
+		out[k] = d.Prefix + v
+	}
+	return out
 }

@@ -180,7 +180,7 @@ func (p *pages) handleRun(w http.ResponseWriter, r *http.Request) {
 		p.s.Fail(w, r, err)
 		return
 	}
-	trend, err := p.s.DB.TrendRuns(r.Context(), o.m.Run.CampaignID)
+	trend, err := p.trends.runs(r.Context(), o.m.Run.CampaignID)
 	if err != nil {
 		p.s.Fail(w, r, err)
 		return
@@ -268,7 +268,7 @@ func (p *pages) handleChartCSV(w http.ResponseWriter, r *http.Request) {
 	case "rollup":
 		c = o.rollupChart()
 	case "trend":
-		trend, err := p.s.DB.TrendRuns(r.Context(), o.m.Run.CampaignID)
+		trend, err := p.trends.runs(r.Context(), o.m.Run.CampaignID)
 		if err != nil {
 			p.s.Fail(w, r, err)
 			return

@@ -2,6 +2,7 @@ package survey
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -73,6 +74,34 @@ func (db *DB) TrendRuns(ctx context.Context, campaignID int64) ([]TrendRun, erro
 		return nil, fmt.Errorf("trend runs: %w", err)
 	}
 	return out, nil
+}
+
+// TrendHeads returns the runs TrendRuns would, without their scores: a
+// caller that keeps published runs' scores (they never change) fills the
+// ones it lacks with ReadTrendScores.
+func (db *DB) TrendHeads(ctx context.Context, campaignID int64) ([]TrendRun, error) {
+	var out []TrendRun
+	if err := db.read("trend-heads").SelectContext(ctx, &out, campaignID); err != nil {
+		return nil, fmt.Errorf("trend heads: %w", err)
+	}
+	return out, nil
+}
+
+// ReadTrendScores fills t's departments and scores from its run's result.
+// Errors: ENotFound when the run is not published.
+func (db *DB) ReadTrendScores(ctx context.Context, t *TrendRun) error {
+	var doc string
+	err := db.read("trend-result").GetContext(ctx, &doc, t.RunID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Errorf(ENotFound, "err.not_found")
+	}
+	if err != nil {
+		return fmt.Errorf("trend run %d: %w", t.RunID, err)
+	}
+	if err := t.read(doc); err != nil {
+		return fmt.Errorf("trend run %d: %w", t.RunID, err)
+	}
+	return nil
 }
 
 // read takes the units and the root's children's scores from a result

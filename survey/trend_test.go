@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -188,6 +189,33 @@ func TestTrendRuns(t *testing.T) {
 				if math.IsNaN(g.Families["MA"][0]) {
 					t.Fatalf("point %d: no maturity score", k)
 				}
+			}
+		})
+
+		t.Run("heads then scores are the same runs", func(t *testing.T) {
+			want, err := db.TrendRuns(ctx, current.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			heads, err := db.TrendHeads(ctx, current.ID)
+			if err != nil || len(heads) != len(want) {
+				t.Fatalf("heads %+v %v", heads, err)
+			}
+			for k := range heads {
+				if heads[k].Units != nil {
+					t.Fatal("a head carries scores")
+				}
+				if err := db.ReadTrendScores(ctx, &heads[k]); err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(heads[k].Units, want[k].Units) || heads[k].RunID != want[k].RunID ||
+					len(heads[k].Families) != len(want[k].Families) {
+					t.Fatalf("run %d read apart differs", heads[k].RunID)
+				}
+			}
+			draft := TrendRun{RunID: 1 << 40}
+			if err := db.ReadTrendScores(ctx, &draft); ErrorCode(err) != ENotFound {
+				t.Fatalf("scores of no run: %v", err)
 			}
 		})
 

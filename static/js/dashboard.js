@@ -15,21 +15,27 @@
   var charts = [];
 
   // follow makes a click on a data item open the page its chart names for
-  // it (a department's profile), from <script id="ID-links">: a map of item
-  // name to a path on this site. Anything else is ignored.
+  // it (a department's profile), from <script id="ID-links">: {prefix,
+  // items}, the path being prefix + items[name], a path on this site.
+  // Anything else is ignored.
   function follow(chart, id) {
     var source = document.getElementById(id + '-links');
     if (!source) {
       return;
     }
-    var links;
+    var doc;
     try {
-      links = JSON.parse(source.textContent);
+      doc = JSON.parse(source.textContent);
     } catch (e) {
       return;
     }
+    var items = doc && doc.items ? doc.items : {};
+    var prefix = doc && typeof doc.prefix === 'string' ? doc.prefix : '';
     chart.on('click', function (params) {
-      var href = Object.prototype.hasOwnProperty.call(links, params.name) ? links[params.name] : '';
+      if (!Object.prototype.hasOwnProperty.call(items, params.name)) {
+        return;
+      }
+      var href = prefix + items[params.name];
       if (typeof href === 'string' && href.charAt(0) === '/' && href.charAt(1) !== '/' && href.charAt(1) !== '\\') {
         window.location.assign(href);
       }
