@@ -627,6 +627,10 @@ func (o *overview) quadrantChart() (ChartView, bool) {
 		c.Rows = append(c.Rows, []string{u.Code, u.Name, ovNum(x, 1), ovNum(y, 1), ovNum(s, 1), o.m.Outcome.BandName(u.Level, o.lang)})
 		c.Click[u.Name] = profileURL(o.m.Run.ID, u.Code)
 	}
+	if len(c.Rows) == 0 {
+		// Say why the plane is empty rather than leave the reader guessing.
+		c.Note = t("overview.quadrant_empty", o.nodeName(ef), o.nodeName(sa), o.nodeName(sh))
+	}
 	sc := charts.NewScatter()
 	sc.SetGlobalOptions(
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item", Formatter: "{b}: {c}"}),
