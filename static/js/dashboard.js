@@ -71,6 +71,11 @@
         }
       });
     }
+    // The project's palette (Okabe and Ito, colour-blind safe) for every
+    // series that names no colour of its own.
+    if (!option.color) {
+      option.color = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
+    }
     option.aria = { enabled: true, decal: { show: true } };
     option.animation = false;
     var tooltips = [].concat(option.tooltip || []);
