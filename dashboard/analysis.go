@@ -35,7 +35,7 @@ func (p *pages) analysisModel(r *http.Request) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := allowed(r, m, ""); err != nil {
+	if err := p.allowed(r, m, ""); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -936,17 +936,30 @@ func (q *qualityData) correlationTable() ChartView {
 	for _, f := range q.diag.Correlations {
 		add(f.A, f.B, f.R, f.Kind)
 	}
-	for i, a := range q.inds {
-		for _, b := range q.inds[i+1:] {
-			if a.Parent() == b.Parent() {
-				continue
-			}
-			if r := scoring.Pearson(q.col[a.Code], q.col[b.Code]); math.Abs(r) > correlationLimit {
-				add(a.Code, b.Code, r, "across")
-			}
-		}
+	for _, f := range q.acrossFlags() {
+		add(f.A, f.B, f.R, "across")
 	}
 	return c
+}
+
+// acrossFlags are the pairs of indicators of different aggregates whose
+// |r| is above the limit: every pair's correlation over every department,
+// so computed once per run (Model.Memo) rather than on every view.
+func (q *qualityData) acrossFlags() []scoring.CorrelationFlag {
+	return q.m.Memo("quality.across", func() any {
+		var out []scoring.CorrelationFlag
+		for i, a := range q.inds {
+			for _, b := range q.inds[i+1:] {
+				if a.Parent() == b.Parent() {
+					continue
+				}
+				if r := scoring.Pearson(q.col[a.Code], q.col[b.Code]); math.Abs(r) > correlationLimit {
+					out = append(out, scoring.CorrelationFlag{A: a.Code, B: b.Code, R: r})
+				}
+			}
+		}
+		return out
+	}).([]scoring.CorrelationFlag)
 }
 
 func (p *pages) handleQuality(w http.ResponseWriter, r *http.Request) {

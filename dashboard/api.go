@@ -103,7 +103,7 @@ func (p *pages) apiModel(r *http.Request) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := allowed(r, m, ""); err != nil {
+	if err := p.allowed(r, m, ""); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -362,7 +362,7 @@ func (p *pages) apiDepartment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	code := mux.Vars(r)["code"]
-	if err := allowed(r, m, code); err != nil {
+	if err := p.allowed(r, m, code); err != nil {
 		p.s.Fail(w, r, err)
 		return
 	}

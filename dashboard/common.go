@@ -18,9 +18,14 @@ import (
 // allowed says whether the signed-in account may see run m's page about
 // department dept ("" for a page about the whole run). Admins and
 // evaluators see everything. An official sees only published runs: their
-// overview and methodology, and their own department's profile; any other
-// department is not found for them, so a code cannot be probed.
-func allowed(r *http.Request, m *Model, dept string) error {
+// overview and methodology, and their own department's profile; another
+// department's profile and provenance only while the run's campaign lets
+// officials read every department's (Campaign.ProfilesOpen). That switch
+// is read from the database on each such request, since m and its
+// campaign are cached and an admin may have just turned it off. A
+// department an official may not see is not found, so a code cannot be
+// probed.
+func (p *pages) allowed(r *http.Request, m *Model, dept string) error {
 	a := survey.CurrentAccount(r.Context())
 	if a == nil {
 		return survey.Errorf(survey.EForbidden, "err.forbidden")
@@ -33,6 +38,13 @@ func allowed(r *http.Request, m *Model, dept string) error {
 			return survey.Errorf(survey.ENotFound, "err.not_found")
 		}
 		if dept == "" || dept == a.DepartmentCode {
+			return nil
+		}
+		c, err := p.s.DB.FindCampaignByID(r.Context(), m.Run.CampaignID)
+		if err != nil {
+			return err
+		}
+		if c.ProfilesOpen {
 			return nil
 		}
 		return survey.Errorf(survey.ENotFound, "err.not_found")

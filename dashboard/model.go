@@ -46,6 +46,8 @@ type Model struct {
 	sensErr  error
 	diagOnce sync.Once
 	diag     *scoring.Diagnostics
+	memoMu   sync.Mutex
+	memo     map[string]*memoEntry
 }
 
 // SensitivityDraws is how many Monte Carlo draws the uncertainty of a run
@@ -120,6 +122,11 @@ func buildModel(ctx context.Context, db *survey.DB, run *survey.AssessmentRun) (
 		}
 		m.Record = rec
 		m.Drift = freeze(res, rec)
+	} else {
+		// A run kept before records: its frozen outcome has each
+		// department's index only, so at least say where the engine of
+		// this build disagrees with it.
+		m.Drift = legacyDrift(res, out)
 	}
 	depts, err := db.AllDepartments(ctx)
 	if err != nil {
@@ -150,11 +157,18 @@ func freeze(res *scoring.Result, rec *scoring.Record) int {
 		}
 		return *p
 	}
+	for i, u := range rec.Units {
+		if u.Code != res.Units[i].Code {
+			// Copying by position would give one department another's
+			// numbers.
+			return len(res.Units)
+		}
+	}
 	drift := 0
 	root := res.RootScores()
 	for i, u := range rec.Units {
 		a, b := root[i], val(u.Score)
-		if u.Code != res.Units[i].Code || math.IsNaN(a) != math.IsNaN(b) || (!math.IsNaN(a) && math.Abs(a-b) > 1e-9) {
+		if math.IsNaN(a) != math.IsNaN(b) || (!math.IsNaN(a) && math.Abs(a-b) > 1e-9) {
 			drift++
 		}
 	}
@@ -176,6 +190,54 @@ func freeze(res *scoring.Result, rec *scoring.Record) int {
 		res.Pct[i] = val(u.Percentile)
 	}
 	return drift
+}
+
+// legacyDrift counts the departments whose recomputed index differs from
+// the index a run kept before records froze.
+func legacyDrift(res *scoring.Result, out *survey.RunOutcome) int {
+	frozen := make(map[string]*float64, len(out.Units))
+	for _, u := range out.Units {
+		frozen[u.Code] = u.Score
+	}
+	drift := 0
+	root := res.RootScores()
+	for i, u := range res.Units {
+		f, ok := frozen[u.Code]
+		switch {
+		case !ok:
+			drift++
+		case f == nil:
+			if !math.IsNaN(root[i]) {
+				drift++
+			}
+		case math.IsNaN(root[i]) || math.Abs(root[i]-*f) > 1e-6:
+			drift++
+		}
+	}
+	return drift
+}
+
+// Memo returns what build makes for key, building it once per model: for
+// page parts that depend only on the run and are costly at scale (the
+// data-quality correlations, say). build must not depend on the request.
+func (m *Model) Memo(key string, build func() any) any {
+	m.memoMu.Lock()
+	e, ok := m.memo[key]
+	if !ok {
+		e = &memoEntry{}
+		if m.memo == nil {
+			m.memo = map[string]*memoEntry{}
+		}
+		m.memo[key] = e
+	}
+	m.memoMu.Unlock()
+	e.once.Do(func() { e.v = build() })
+	return e.v
+}
+
+type memoEntry struct {
+	once sync.Once
+	v    any
 }
 
 // models keeps the models of the runs read lately. A model is valid while

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -16,6 +17,7 @@ import (
 	"govkpi/scoring"
 	"govkpi/static"
 	"govkpi/survey"
+	"govkpi/survey/instrument"
 )
 
 // A department's profile (/dashboard/runs/{id}/departments/{code}), one of
@@ -281,7 +283,7 @@ func (p *pages) profileUnit(r *http.Request) (*Model, int, error) {
 		return nil, 0, err
 	}
 	code := mux.Vars(r)["code"]
-	if err := allowed(r, m, code); err != nil {
+	if err := p.allowed(r, m, code); err != nil {
 		return nil, 0, err
 	}
 	i, ok := m.UnitIndex(code)
@@ -324,6 +326,13 @@ type profileView struct {
 	GapToNext  string
 	WhatIf     []profileWhatIf
 	CompareURL string
+	// Change is the index's change from the department's previous period
+	// as the trend chart shows it, signed; "" when there is none.
+	Change   string
+	Previous string // the previous period's label
+	Answers  *profileAnswers
+	Ratings  *profileRatings
+	Tickets  *profileTickets // nil when the reader may not see them
 }
 
 // profileIndicator is one indicator of the profile's table.
@@ -347,21 +356,55 @@ type profileWhatIf struct {
 }
 
 // handleProfile shows one department's profile: admins and evaluators any
-// department's, officials their own in a published run. An unknown code is
-// not found.
+// department's, officials their own in a published run (or any while the
+// campaign opens profiles to them). An unknown code is not found. Besides
+// the run's model it reads the trend's runs, the department's answers,
+// ratings and open tickets: a fixed handful of queries.
 func (p *pages) handleProfile(w http.ResponseWriter, r *http.Request) {
 	m, i, err := p.profileUnit(r)
 	if err != nil {
 		p.s.Fail(w, r, err)
 		return
 	}
+	ctx := r.Context()
 	page := p.s.Page(r, "title.dashboard_profile")
 	pr := newProfiler(m, page)
 	v := pr.profile(i)
+	runs, err := p.trends.runs(ctx, m.Run.CampaignID)
+	if err != nil {
+		p.s.Fail(w, r, err)
+		return
+	}
+	points := pr.trendPoints(i, runs)
+	v.Change, v.Previous = profChange(points)
+	if v.Answers, err = p.readAnswers(r, pr, i); err != nil {
+		p.s.Fail(w, r, err)
+		return
+	}
+	counts, err := p.readRatingCounts(r, m, i)
+	if err != nil {
+		p.s.Fail(w, r, err)
+		return
+	}
+	from, to := p.ratingDays(m)
+	if counts != nil {
+		v.Ratings = pr.ratings(*counts, from, to)
+	}
+	if v.Tickets, err = p.readTickets(r, pr, i); err != nil {
+		p.s.Fail(w, r, err)
+		return
+	}
+
 	base := profileURL(m.Run.ID, v.Code)
-	radarChart, contrib := pr.profileRadar(i), pr.contributionChart(i)
-	radarChart.CSV, contrib.CSV = base+"/radar.csv", base+"/contributions.csv"
-	v.Charts = labelled(page, radarChart, contrib)
+	radarChart, contrib, trend := pr.profileRadar(i), pr.contributionChart(i), pr.trendChart(points)
+	radarChart.CSV, contrib.CSV, trend.CSV = base+"/radar.csv", base+"/contributions.csv", base+"/trend.csv"
+	cs := []ChartView{radarChart, contrib, trend}
+	if v.Ratings != nil && v.Ratings.Total > 0 {
+		rc := pr.ratingsChart(*counts, from, to)
+		rc.CSV = base + "/ratings.csv"
+		cs = append(cs, rc)
+	}
+	v.Charts = labelled(page, cs...)
 	v.CSV = base + "/indicators.csv"
 	if page.Is(string(survey.RoleAdmin)) || page.Is(string(survey.RoleEvaluator)) {
 		v.CompareURL = pr.compareWithPeers(i)
@@ -387,6 +430,24 @@ func (p *pages) handleProfileCSV(w http.ResponseWriter, r *http.Request) {
 		c = pr.contributionChart(i)
 	case "indicators":
 		c = pr.indicatorTable(i)
+	case "trend":
+		runs, err := p.trends.runs(r.Context(), m.Run.CampaignID)
+		if err != nil {
+			p.s.Fail(w, r, err)
+			return
+		}
+		c = pr.trendChart(pr.trendPoints(i, runs))
+	case "ratings":
+		counts, err := p.readRatingCounts(r, m, i)
+		if err != nil {
+			p.s.Fail(w, r, err)
+			return
+		}
+		if counts == nil {
+			counts = &survey.RatingCounts{}
+		}
+		from, to := p.ratingDays(m)
+		c = pr.ratingsChart(*counts, from, to)
 	default:
 		p.s.Fail(w, r, survey.Errorf(survey.ENotFound, "err.not_found"))
 		return
@@ -888,7 +949,7 @@ func (p *pages) handleCompare(w http.ResponseWriter, r *http.Request) {
 		p.s.Fail(w, r, err)
 		return
 	}
-	if err := allowed(r, m, ""); err != nil {
+	if err := p.allowed(r, m, ""); err != nil {
 		p.s.Fail(w, r, err)
 		return
 	}
@@ -932,7 +993,7 @@ func (p *pages) handleCompareCSV(w http.ResponseWriter, r *http.Request) {
 		p.s.Fail(w, r, err)
 		return
 	}
-	if err := allowed(r, m, ""); err != nil {
+	if err := p.allowed(r, m, ""); err != nil {
 		p.s.Fail(w, r, err)
 		return
 	}
@@ -1077,4 +1138,440 @@ func (pr *profiler) compareTable(units []int) (ChartView, []compareRow) {
 		c.Rows = append(c.Rows, append(csvRow, strings.Join(bests, " ")))
 	}
 	return c, rows
+}
+
+// The profile's sections read from the database besides the run's model:
+// the department's trend over the published runs of other campaigns, its
+// answers to the run's campaign, its ratings over the campaign's rating
+// period and its tickets not yet closed.
+
+// profTrendPoint is the department's index and family scores in one
+// period.
+type profTrendPoint struct {
+	label    string
+	current  bool
+	index    float64
+	families []float64 // by family in framework order; NaN when missing
+}
+
+// trendPoints are unit i's scores in the latest published run of every
+// other campaign it was assessed in, and in this run, in campaign order
+// (the order of survey.DB.TrendHeads: opening time, period, id).
+func (pr *profiler) trendPoints(i int, runs []survey.TrendRun) []profTrendPoint {
+	code := pr.m.Table.Units[i].Code
+	fams := pr.families()
+	here := pr.m.Campaign
+	var out []profTrendPoint
+	placed := false
+	for _, r := range runs {
+		later := here.OpensAt.Before(r.OpensAt) || here.OpensAt.Equal(r.OpensAt) &&
+			(here.Period < r.Period || here.Period == r.Period && here.ID < r.CampaignID)
+		if !placed && later {
+			out = append(out, pr.currentPoint(i))
+			placed = true
+		}
+		k := slices.IndexFunc(r.Units, func(u survey.TrendUnit) bool { return u.Code == code })
+		if k < 0 {
+			continue // not assessed in that campaign
+		}
+		pt := profTrendPoint{label: r.Period, index: math.NaN(), families: make([]float64, len(fams))}
+		if k < len(r.Index) {
+			pt.index = r.Index[k]
+		}
+		for fi, f := range fams {
+			pt.families[fi] = math.NaN()
+			if scores := r.Families[f.Code]; k < len(scores) {
+				pt.families[fi] = scores[k]
+			}
+		}
+		out = append(out, pt)
+	}
+	if !placed {
+		out = append(out, pr.currentPoint(i))
+	}
+	return out
+}
+
+// currentPoint is unit i's point in this run, marked when the run is a
+// draft.
+func (pr *profiler) currentPoint(i int) profTrendPoint {
+	label := pr.m.Campaign.Period
+	if !pr.m.Run.Published() {
+		label += " (" + pr.t("runs.state.draft") + ")"
+	}
+	pt := profTrendPoint{label: label, current: true, index: pr.m.Result.RootScores()[i]}
+	for _, f := range pr.families() {
+		pt.families = append(pt.families, pr.m.Result.NodeScores(f.Code)[i])
+	}
+	return pt
+}
+
+// profChange is the index's change from the period before this run's to
+// this run's, from the numbers the trend chart shows, and that period's
+// label; "" when there is no earlier period or a score is missing.
+func profChange(points []profTrendPoint) (change, previous string) {
+	for k, pt := range points {
+		if !pt.current || k == 0 {
+			continue
+		}
+		prev := points[k-1]
+		if !math.IsNaN(pt.index) && !math.IsNaN(prev.index) {
+			change = profSigned(profRound(pt.index) - profRound(prev.index))
+		}
+		return change, prev.label
+	}
+	return "", ""
+}
+
+// trendChart draws the department's index and each family's score over
+// the periods, one line each; a single period is one point per line.
+func (pr *profiler) trendChart(points []profTrendPoint) ChartView {
+	t := pr.t
+	fams := pr.families()
+	c := ChartView{ID: "trend", Title: t("prof.trend"), Note: t("prof.trend_note"), Height: 340,
+		Head: []string{t("prof.trend_period"), t("prof.index")}}
+	if len(points) == 1 {
+		c.Note = t("prof.trend_single")
+	}
+	for _, f := range fams {
+		c.Head = append(c.Head, f.Name(pr.lang))
+	}
+	labels := make([]string, len(points))
+	index := make([]opts.LineData, len(points))
+	lines := make([][]opts.LineData, len(fams))
+	for k, pt := range points {
+		labels[k] = pt.label
+		index[k] = opts.LineData{Name: pt.label, Value: profChartValue(pt.index)}
+		row := []string{pt.label, profFixed(pt.index)}
+		for fi := range fams {
+			lines[fi] = append(lines[fi], opts.LineData{Name: pt.label, Value: profChartValue(pt.families[fi])})
+			row = append(row, profFixed(pt.families[fi]))
+		}
+		c.Rows = append(c.Rows, row)
+	}
+	line := charts.NewLine()
+	line.SetGlobalOptions(
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0", Type: "scroll"}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "value", Min: 0, Max: 100, Name: t("runs.score")}),
+		charts.WithGridOpts(opts.Grid{Left: "50", Right: "30", Top: "60", Bottom: "40"}),
+	)
+	line.SetXAxis(labels)
+	// Symbols always: a single period has no line to see, only its points.
+	symbols := charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(true), SymbolSize: 9})
+	line.AddSeries(t("prof.index"), index, symbols,
+		charts.WithLineStyleOpts(opts.LineStyle{Width: 3, Color: "#000000"}),
+		charts.WithItemStyleOpts(opts.ItemStyle{Color: "#000000"}))
+	// The families in the contribution chart's colours, and dashed or
+	// dotted in turn so lines differ without colour too.
+	colours := []string{palette[5], palette[1], palette[4], palette[6], palette[0], palette[3], palette[2]}
+	for fi, f := range fams {
+		colour := colours[fi%len(colours)]
+		line.AddSeries(f.Name(pr.lang), lines[fi], symbols,
+			charts.WithLineStyleOpts(opts.LineStyle{Color: colour, Width: 2, Type: []string{"solid", "dashed", "dotted"}[fi%3]}),
+			charts.WithItemStyleOpts(opts.ItemStyle{Color: colour}))
+	}
+	c.Options = Options(line)
+	return c
+}
+
+// profileAnswers are the department's answers to the run's campaign.
+type profileAnswers struct {
+	Assigned    bool // false: the campaign was not assigned to the department
+	Submitted   bool
+	State       string // the assignment's state, in words
+	Approved    bool
+	Respondent  string
+	SubmittedAt time.Time
+	ReviewURL   string // the review page, for admins and evaluators
+	Maturity    []profileMaturity
+	Other       []profileAnswer
+}
+
+// profileMaturity is one maturity question with the level answered and
+// its evidence (user text: templates print it as text).
+type profileMaturity struct {
+	Label, Level, LevelText, Evidence string
+	// Indicator is the framework's indicator that reads the answer, with
+	// its provenance; "" when none does.
+	Indicator, IndicatorURL string
+}
+
+// profileAnswer is one answer to another question.
+type profileAnswer struct {
+	Label, Part, Value string
+}
+
+// readAnswers reads unit i's latest submitted answers to the run's
+// campaign and lays them out by the campaign's questionnaire: every
+// maturity question with its level and evidence, the other answers apart.
+// A department the run kept but since deleted has none.
+func (p *pages) readAnswers(r *http.Request, pr *profiler, i int) (*profileAnswers, error) {
+	d, ok := pr.m.Depts[pr.m.Table.Units[i].Code]
+	if !ok {
+		return nil, nil
+	}
+	ctx := r.Context()
+	resp, err := p.s.DB.FindDepartmentResponse(ctx, pr.m.Run.CampaignID, d.ID)
+	if survey.ErrorCode(err) == survey.ENotFound {
+		return &profileAnswers{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	a := &profileAnswers{Assigned: true, Submitted: resp.Submitted(), State: pr.t("assignment.state." + resp.State),
+		Approved: resp.State == "approved", Respondent: resp.Respondent}
+	if resp.SubmittedAt.Valid {
+		a.SubmittedAt = resp.SubmittedAt.Time
+	}
+	if acc := survey.CurrentAccount(ctx); acc != nil && (acc.Role == survey.RoleAdmin || acc.Role == survey.RoleEvaluator) {
+		a.ReviewURL = "/admin/assignments/" + strconv.FormatInt(resp.AssignmentID, 10)
+	}
+	if !a.Submitted {
+		return a, nil
+	}
+	stored, err := p.s.DB.FindInstrumentByID(ctx, pr.m.Campaign.InstrumentID)
+	if err != nil {
+		return nil, err
+	}
+	inst, err := stored.Instrument()
+	if err != nil {
+		return nil, err
+	}
+	readers := pr.answerIndicators()
+	for _, sec := range inst.Sections {
+		for _, q := range sec.Questions {
+			switch {
+			case q == nil || q.Type == instrument.TypeNote || q.Type == instrument.TypeHidden:
+			case q.Type == instrument.TypeMaturity:
+				mq := profileMaturity{Label: q.Label.In(pr.lang), Level: resp.Answers[q.Name],
+					LevelText: pr.answerText(q, q.Name, resp.Answers[q.Name]), Evidence: resp.Answers[q.Name+"_evidence"]}
+				if n := readers[q.Name]; n != nil {
+					mq.Indicator, mq.IndicatorURL = n.Name(pr.lang), pr.provenanceURL(i, n.Code)
+				}
+				a.Maturity = append(a.Maturity, mq)
+			default:
+				for _, v := range q.Variables() {
+					a.Other = append(a.Other, profileAnswer{Label: q.Label.In(pr.lang), Part: pr.answerPart(q, v),
+						Value: pr.answerText(q, v, resp.Answers[v])})
+				}
+			}
+		}
+	}
+	return a, nil
+}
+
+// answerIndicators maps each variable to the first indicator, in framework
+// order, that reads it.
+func (pr *profiler) answerIndicators() map[string]*scoring.Node {
+	out := map[string]*scoring.Node{}
+	for _, n := range pr.m.Framework.Indicators() {
+		for _, v := range pr.inputs(n) {
+			if out[v] == nil {
+				out[v] = n
+			}
+		}
+	}
+	return out
+}
+
+// answerPart names the part of question q that answer v holds (a matrix
+// row, a rate's numerator or denominator), "" for the question's own.
+func (pr *profiler) answerPart(q *instrument.Question, v string) string {
+	switch {
+	case v == q.Name:
+		return ""
+	case q.Type == instrument.TypeRate && v == q.Name+"_num":
+		return q.Numerator.In(pr.lang)
+	case q.Type == instrument.TypeRate:
+		return q.Denominator.In(pr.lang)
+	}
+	for _, row := range q.Rows {
+		if v == q.Name+"_"+row.Name {
+			return row.Label.In(pr.lang)
+		}
+	}
+	return v
+}
+
+// answerText is answer v of question q in words: a choice with its label,
+// a maturity level with its description, yes or no translated. The text
+// stays text: templates escape it.
+func (pr *profiler) answerText(q *instrument.Question, v, value string) string {
+	if value == "" {
+		return ""
+	}
+	choice := func(c string) string {
+		for _, ch := range q.Choices {
+			if ch.Value == c {
+				return c + " · " + ch.Label.In(pr.lang)
+			}
+		}
+		return c
+	}
+	switch q.Type {
+	case instrument.TypeSingle, instrument.TypeMatrix:
+		return choice(value)
+	case instrument.TypeMultiple:
+		var parts []string
+		for _, c := range strings.Fields(value) {
+			parts = append(parts, choice(c))
+		}
+		return strings.Join(parts, "；")
+	case instrument.TypeYesNo:
+		if value == "yes" || value == "no" {
+			return pr.t("fill." + value)
+		}
+	case instrument.TypeMaturity:
+		if v != q.Name {
+			return value
+		}
+		if value == "0" {
+			return pr.t("fill.unknown")
+		}
+		for _, l := range q.Levels {
+			if strconv.Itoa(l.Level) == value {
+				return value + " · " + l.Description.In(pr.lang)
+			}
+		}
+	case instrument.TypePercent:
+		return value + "%"
+	}
+	return value
+}
+
+// profileRatings is the department's ratings summary over the campaign's
+// rating period.
+type profileRatings struct {
+	From, To  string // civil days, inclusive
+	Levels    []profileRatingLevel
+	Total     int
+	Satisfied string // share of satisfied and very satisfied, "" without ratings
+}
+
+// profileRatingLevel is one level's count and share of the total.
+type profileRatingLevel struct {
+	Level int
+	Name  string
+	N     int
+	Share string
+}
+
+// ratingDays are the first and last civil days of the run's campaign's
+// rating period, as the assessment counted them.
+func (p *pages) ratingDays(m *Model) (from, to string) {
+	f, t := m.Campaign.RatingPeriod(p.s.DB.Zone())
+	return f.Format(time.DateOnly), t.AddDate(0, 0, -1).Format(time.DateOnly)
+}
+
+// readRatingCounts reads unit i's ratings over the campaign's rating
+// period from the daily rollups; nil for a department since deleted.
+func (p *pages) readRatingCounts(r *http.Request, m *Model, i int) (*survey.RatingCounts, error) {
+	d, ok := m.Depts[m.Table.Units[i].Code]
+	if !ok {
+		return nil, nil
+	}
+	from, to := p.ratingDays(m)
+	c, err := p.s.DB.RatingCountsBetween(r.Context(), d.ID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// ratings lays out counts from the most satisfied level down.
+func (pr *profiler) ratings(c survey.RatingCounts, from, to string) *profileRatings {
+	out := &profileRatings{From: from, To: to, Total: c.Total()}
+	for _, l := range []int{5, 4, 3, 2, 1} {
+		n := profLevelCount(c, l)
+		out.Levels = append(out.Levels, profileRatingLevel{Level: l, Name: pr.t("rating.level." + strconv.Itoa(l)), N: n,
+			Share: profShare(n, out.Total)})
+	}
+	out.Satisfied = profShare(c.N4+c.N5, out.Total)
+	return out
+}
+
+// profLevelCount is the number of ratings of level l.
+func profLevelCount(c survey.RatingCounts, l int) int {
+	return [...]int{c.N1, c.N2, c.N3, c.N4, c.N5}[l-1]
+}
+
+// profShare is n of total as a percentage to one decimal, "" for no total.
+func profShare(n, total int) string {
+	if total == 0 {
+		return ""
+	}
+	return strconv.FormatFloat(100*float64(n)/float64(total), 'f', 1, 64) + "%"
+}
+
+// ratingsChart draws the counts by level as bars, each level in its band
+// colour from the least satisfied up.
+func (pr *profiler) ratingsChart(c survey.RatingCounts, from, to string) ChartView {
+	t := pr.t
+	rs := pr.ratings(c, from, to)
+	ch := ChartView{ID: "ratings", Title: t("prof.ratings_chart"), Note: t("prof.ratings_period", from, to), Height: 280,
+		Head: []string{t("prof.rating_level"), t("ratings.total"), t("prof.share")}}
+	var names []string
+	var bars []opts.BarData
+	for _, l := range rs.Levels {
+		names = append(names, l.Name)
+		bars = append(bars, opts.BarData{Name: l.Name, Value: l.N,
+			ItemStyle: &opts.ItemStyle{Color: palette[l.Level-1]}})
+		ch.Rows = append(ch.Rows, []string{l.Name, strconv.Itoa(l.N), l.Share})
+	}
+	bar := charts.NewBar()
+	bar.SetGlobalOptions(
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: t("ratings.total"), MinInterval: 1}),
+		charts.WithGridOpts(opts.Grid{Left: "50", Right: "20", Top: "40", Bottom: "40"}),
+	)
+	bar.SetXAxis(names)
+	bar.AddSeries(t("ratings.total"), bars, charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "top"}))
+	ch.Options = Options(bar)
+	return ch
+}
+
+// profileTickets are the department's tickets not yet closed.
+type profileTickets struct {
+	Total, Overdue int
+	First          []profileTicket
+	ListURL        string // the reader's own list of tickets, for an official
+}
+
+// profileTicket is one ticket of the list, linked to its page.
+type profileTicket struct {
+	ID              int64
+	URL             string
+	State, Rating   string
+	OpenedAt, DueAt time.Time
+	Overdue         bool
+}
+
+// profTicketsShown is how many open tickets the profile lists.
+const profTicketsShown = 10
+
+// readTickets reads unit i's tickets not yet closed, for a reader who
+// may open them (survey.CanSeeDepartment, the tickets' own rule): admins
+// and evaluators, and an official for their own department. Anyone else
+// (an official reading another department's profile) gets nil.
+func (p *pages) readTickets(r *http.Request, pr *profiler, i int) (*profileTickets, error) {
+	d, ok := pr.m.Depts[pr.m.Table.Units[i].Code]
+	acc := survey.CurrentAccount(r.Context())
+	if !ok || !survey.CanSeeDepartment(acc, d.ID) {
+		return nil, nil
+	}
+	open, err := p.s.DB.FindOpenTickets(r.Context(), d.ID, profTicketsShown)
+	if err != nil {
+		return nil, err
+	}
+	out := &profileTickets{Total: open.Total, Overdue: open.Overdue}
+	if acc.Role == survey.RoleOfficial {
+		out.ListURL = "/tickets"
+	}
+	for _, tk := range open.First {
+		out.First = append(out.First, profileTicket{ID: tk.ID, URL: "/tickets/" + strconv.FormatInt(tk.ID, 10),
+			State: pr.t("tickets.state." + tk.State), Rating: pr.t("rating.level." + strconv.Itoa(tk.Level)),
+			OpenedAt: tk.OpenedAt, DueAt: tk.DueAt, Overdue: tk.Overdue})
+	}
+	return out, nil
 }

@@ -105,7 +105,7 @@ func (p *pages) loadOverview(r *http.Request) (*overview, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := allowed(r, m, ""); err != nil {
+	if err := p.allowed(r, m, ""); err != nil {
 		return nil, err
 	}
 	return newOverview(m, survey.Lang(r.Context()), p.s.Page(r, "").T, ovParseFilter(r.URL.Query())), nil

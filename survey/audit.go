@@ -33,6 +33,7 @@ const (
 	AuditCampaignCreated        = "campaign.created"
 	AuditCampaignStatus         = "campaign.status"
 	AuditCampaignAssigned       = "campaign.assigned"
+	AuditCampaignProfilesOpen   = "campaign.profiles_open" // officials may read other departments' profiles
 	AuditDraftSaved             = "response.draft_saved"
 	AuditResponseSubmitted      = "response.submitted"
 	AuditResponseReturned       = "response.returned"

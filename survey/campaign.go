@@ -48,10 +48,13 @@ type Campaign struct {
 	Status            string    `db:"status"`
 	// ScoreUnapproved makes submitted responses feed scoring before they
 	// are approved; by default only approved ones do.
-	ScoreUnapproved bool      `db:"score_unapproved"`
-	Assigned        int       `db:"assigned"`
-	CreatedAt       time.Time `db:"created_at"`
-	UpdatedAt       time.Time `db:"updated_at"`
+	ScoreUnapproved bool `db:"score_unapproved"`
+	// ProfilesOpen lets officials read every department's profile in the
+	// campaign's published runs, not only their own department's.
+	ProfilesOpen bool      `db:"profiles_open"`
+	Assigned     int       `db:"assigned"`
+	CreatedAt    time.Time `db:"created_at"`
+	UpdatedAt    time.Time `db:"updated_at"`
 }
 
 // Name returns the campaign's name in lang, falling back to Chinese.
@@ -191,6 +194,35 @@ func (db *DB) SetCampaignStatus(ctx context.Context, id int64, status string) er
 		}
 		return db.auditChange(ctx, tx, AuditCampaignStatus, "campaign", cur.Code, cur.Status+" → "+status)
 	})
+}
+
+// SetCampaignProfilesOpen sets whether officials may read every
+// department's profile in the campaign's published runs (drafts stay
+// hidden from them either way); its route admits admins only. The change
+// is audited; setting the value it already has changes nothing. Errors:
+// ENotFound.
+func (db *DB) SetCampaignProfilesOpen(ctx context.Context, id int64, open bool) error {
+	return db.inTx(ctx, func(tx *sqlx.Tx) error {
+		cur, err := db.campaignState(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if cur.ProfilesOpen == open {
+			return nil
+		}
+		if _, err := db.write(ctx, tx, "campaign-set-profiles-open").ExecContext(ctx, open, time.Now().UTC(), id); err != nil {
+			return fmt.Errorf("set campaign %d profiles open: %w", id, err)
+		}
+		return db.auditChange(ctx, tx, AuditCampaignProfilesOpen, "campaign", cur.Code, onOff(cur.ProfilesOpen)+" → "+onOff(open))
+	})
+}
+
+// onOff names a switch's position in the audit log.
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
 }
 
 // DepartmentSelection chooses departments for a campaign. Every criterion
@@ -414,9 +446,10 @@ func (db *DB) FindAssignmentsForDepartment(ctx context.Context, deptID int64) ([
 // campaignState is what a campaign write checks first: its status (the row
 // is locked on PostgreSQL until the transaction ends).
 type campaignState struct {
-	Code     string    `db:"code"`
-	Status   string    `db:"status"`
-	ClosesAt time.Time `db:"closes_at"`
+	Code         string    `db:"code"`
+	Status       string    `db:"status"`
+	ClosesAt     time.Time `db:"closes_at"`
+	ProfilesOpen bool      `db:"profiles_open"`
 }
 
 func (db *DB) campaignState(ctx context.Context, tx *sqlx.Tx, id int64) (campaignState, error) {

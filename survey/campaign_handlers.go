@@ -238,6 +238,28 @@ func (s *Server) handleCampaignStatus(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/admin/campaigns/"+itoa(id), http.StatusSeeOther)
 }
 
+// handleCampaignProfiles lets officials read every department's profile
+// in the campaign's published runs ("open" is 1), or only their own ("open"
+// is 0); any other value is refused.
+func (s *Server) handleCampaignProfiles(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := r.PostFormValue("open")
+	if v != "1" && v != "0" {
+		s.fail(w, r, Errorf(EInvalid, "err.form_invalid"))
+		return
+	}
+	if err := s.DB.SetCampaignProfilesOpen(r.Context(), id, v == "1"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "flash.saved")
+	http.Redirect(w, r, "/admin/campaigns/"+itoa(id), http.StatusSeeOther)
+}
+
 // CSVCell neutralises formula injection: a cell that a spreadsheet would
 // read as a formula gets a leading apostrophe.
 func CSVCell(v string) string {

@@ -28,7 +28,7 @@ var expectedPolicy = map[string]string{
 	"tokens": "admin", "token.create": "admin", "token.revoke": "admin",
 	"instruments": "admin", "instrument.upload": "admin", "instrument": "admin", "instrument.publish": "admin",
 	"campaigns": "admin,evaluator", "campaign.new": "admin", "campaign.create": "admin", "campaign": "admin,evaluator",
-	"campaign.assign": "admin", "campaign.status": "admin", "campaign.missing": "admin,evaluator",
+	"campaign.assign": "admin", "campaign.status": "admin", "campaign.profiles": "admin", "campaign.missing": "admin,evaluator",
 	"campaign.responses.csv": "admin,evaluator", "campaign.responses.xlsx": "admin,evaluator",
 	"review": "admin,evaluator", "review.decide": "admin",
 	"calendar": "admin", "calendar.save": "admin",

@@ -79,6 +79,7 @@ func (s *Server) routes() {
 	s.Route("campaign", "/admin/campaigns/{id:[0-9]+}", readers, s.handleCampaign, get)
 	s.Route("campaign.assign", "/admin/campaigns/{id:[0-9]+}/assign", admin, s.handleCampaignAssign, post)
 	s.Route("campaign.status", "/admin/campaigns/{id:[0-9]+}/status", admin, s.handleCampaignStatus, post)
+	s.Route("campaign.profiles", "/admin/campaigns/{id:[0-9]+}/profiles", admin, s.handleCampaignProfiles, post)
 	s.Route("campaign.missing", "/admin/campaigns/{id:[0-9]+}/missing.csv", readers, s.handleCampaignMissing, get)
 	s.Route("campaign.responses.csv", "/admin/campaigns/{id:[0-9]+}/responses.csv", readers, s.handleResponsesCSV, get)
 	s.Route("campaign.responses.xlsx", "/admin/campaigns/{id:[0-9]+}/responses.xlsx", readers, s.handleResponsesXLSX, get)

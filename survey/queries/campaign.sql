@@ -1,6 +1,6 @@
 -- name: campaigns-find
 SELECT c.id, c.code, c.name_zh, c.name_en, c.period, c.instrument_id, c.framework_version,
-       c.opens_at, c.closes_at, c.status, c.score_unapproved, c.created_at, c.updated_at,
+       c.opens_at, c.closes_at, c.status, c.score_unapproved, c.profiles_open, c.created_at, c.updated_at,
        i.code AS instrument_code, i.version AS instrument_version,
        (SELECT COUNT(*) FROM assignments a WHERE a.campaign_id = c.id) AS assigned
 FROM campaigns c JOIN instruments i ON i.id = c.instrument_id
@@ -9,7 +9,7 @@ LIMIT ?
 
 -- name: campaign-by-id
 SELECT c.id, c.code, c.name_zh, c.name_en, c.period, c.instrument_id, c.framework_version,
-       c.opens_at, c.closes_at, c.status, c.score_unapproved, c.created_at, c.updated_at,
+       c.opens_at, c.closes_at, c.status, c.score_unapproved, c.profiles_open, c.created_at, c.updated_at,
        i.code AS instrument_code, i.version AS instrument_version,
        (SELECT COUNT(*) FROM assignments a WHERE a.campaign_id = c.id) AS assigned
 FROM campaigns c JOIN instruments i ON i.id = c.instrument_id
@@ -21,16 +21,19 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?)
 RETURNING id
 
 -- name: campaign-status-of
-SELECT code, status, closes_at FROM campaigns WHERE id = ?
+SELECT code, status, closes_at, profiles_open FROM campaigns WHERE id = ?
 
 -- name: campaign-status-of@postgres
 -- Locks the campaign row, so a status change and an assignment cannot
 -- interleave (SQLite's single writer serialises them already).
-SELECT code, status, closes_at FROM campaigns WHERE id = ? FOR UPDATE
+SELECT code, status, closes_at, profiles_open FROM campaigns WHERE id = ? FOR UPDATE
 
 -- name: campaign-set-status
 -- The current status is checked again so two concurrent changes cannot both win.
 UPDATE campaigns SET status = ?, updated_at = ? WHERE id = ? AND status = ?
+
+-- name: campaign-set-profiles-open
+UPDATE campaigns SET profiles_open = ?, updated_at = ? WHERE id = ?
 
 -- name: campaign-candidates
 -- Active departments matching the level and category ('' for any).
