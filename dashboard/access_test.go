@@ -152,3 +152,42 @@ func TestAccessOfficialReadsOtherProfiles(t *testing.T) {
 	expect("newer run, switch turned off", http.StatusNotFound, draftBase+"LJ-A")
 	expect("newer run, switch turned off, own department", http.StatusOK, draftBase+"LJ-C")
 }
+
+// The overview's heatmap and quadrant hold every department's indicator
+// and family scores, which is what a profile holds: an official sees them,
+// and their CSVs, only where the campaign opens profiles to officials.
+func TestAccessOfficialOverviewDetails(t *testing.T) {
+	ts, runID, db := testRunDB(t)
+	ctx := context.Background()
+	if err := db.PublishAssessment(ctx, runID); err != nil {
+		t.Fatal(err)
+	}
+	run, err := db.FindAssessmentRun(ctx, runID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	official, evaluator := signedIn(t, ts, "official"), signedIn(t, ts, "evaluator")
+	path := ts.URL + "/dashboard/runs/" + itoa(runID)
+	check := func(what string, cl *http.Client, want bool) {
+		t.Helper()
+		status, body := get(t, cl, path)
+		if status != http.StatusOK {
+			t.Fatalf("%s: overview %d", what, status)
+		}
+		if got := strings.Contains(body, `id="chart-heatmap"`); got != want {
+			t.Errorf("%s: heatmap on the page %v, want %v", what, got, want)
+		}
+		if status, _ := get(t, cl, path+"/heatmap.csv"); (status == http.StatusOK) != want {
+			t.Errorf("%s: heatmap.csv %d", what, status)
+		}
+		if status, _ := get(t, cl, path+"/ranking.csv"); status != http.StatusOK {
+			t.Errorf("%s: ranking.csv %d", what, status)
+		}
+	}
+	check("evaluator", evaluator, true)
+	check("official, profiles closed", official, false)
+	if err := db.SetCampaignProfilesOpen(ctx, run.CampaignID, true); err != nil {
+		t.Fatal(err)
+	}
+	check("official, profiles open", official, true)
+}

@@ -52,6 +52,23 @@ func (p *pages) allowed(r *http.Request, m *Model, dept string) error {
 	return survey.Errorf(survey.EForbidden, "err.forbidden")
 }
 
+// detailsVisible says whether the reader may see every department's
+// family and indicator scores on a whole-run page (the overview's heatmap
+// and quadrant): admins and evaluators may; an official only when the
+// campaign opens departments' profiles to officials (read fresh), since
+// those charts hold what a profile holds. Call it after allowed.
+func (p *pages) detailsVisible(r *http.Request, m *Model) (bool, error) {
+	a := survey.CurrentAccount(r.Context())
+	if a == nil || a.Role != survey.RoleOfficial {
+		return a != nil, nil
+	}
+	c, err := p.s.DB.FindCampaignByID(r.Context(), m.Run.CampaignID)
+	if err != nil {
+		return false, err
+	}
+	return c.ProfilesOpen, nil
+}
+
 // pages holds what every dashboard page needs: the server and the models
 // of the runs read lately.
 type pages struct {
@@ -107,10 +124,22 @@ func (tr *trends) runs(ctx context.Context, campaignID int64) ([]survey.TrendRun
 }
 
 // model returns the model of the run named by the route's id.
+// An official asking for a draft is refused from the run's head, before
+// a model is built: building one costs hundreds of milliseconds at scale,
+// and a slower refusal would tell that the draft exists.
 func (p *pages) model(r *http.Request) (*Model, error) {
 	id, err := strconv.ParseInt(mux.Vars(r)["id"], 10, 64)
 	if err != nil {
 		return nil, survey.Errorf(survey.ENotFound, "err.not_found")
+	}
+	if a := survey.CurrentAccount(r.Context()); a != nil && a.Role == survey.RoleOfficial {
+		head, err := p.s.DB.FindAssessmentRunHead(r.Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		if !head.Published() {
+			return nil, survey.Errorf(survey.ENotFound, "err.not_found")
+		}
 	}
 	return p.models.Load(r.Context(), id)
 }

@@ -108,7 +108,11 @@ func profFamily(n *scoring.Node) *scoring.Node {
 	return n
 }
 
-// peers are the units in unit i's peer group, i included.
+// peers are the units unit i is compared with, i included: its peer
+// group when it has one of at least two, else every unit of the run, the
+// same rule as the engine's strengths and weaknesses (peer means), so the
+// radar's peer median, the peer ranks and the strengths on one page
+// measure against the same departments.
 func (pr *profiler) peers(i int) []int {
 	g := pr.m.Table.Units[i].Group
 	var out []int
@@ -116,6 +120,13 @@ func (pr *profiler) peers(i int) []int {
 		if u.Group == g {
 			out = append(out, j)
 		}
+	}
+	if g != "" && len(out) >= 2 {
+		return out
+	}
+	out = out[:0]
+	for j := range pr.m.Table.Units {
+		out = append(out, j)
 	}
 	return out
 }

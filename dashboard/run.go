@@ -96,6 +96,10 @@ type overview struct {
 	units  []survey.RunUnit
 	idx    []int // each kept unit's index in the model's table and result
 	scored int   // the first scored units of units are the ranked ones
+	// details: the reader may see every department's family and
+	// indicator scores (the quadrant and the heatmap); an official may
+	// not unless the campaign opens profiles to officials.
+	details bool
 }
 
 // loadOverview reads the run named by the route, checks the account may
@@ -108,7 +112,13 @@ func (p *pages) loadOverview(r *http.Request) (*overview, error) {
 	if err := p.allowed(r, m, ""); err != nil {
 		return nil, err
 	}
-	return newOverview(m, survey.Lang(r.Context()), p.s.Page(r, "").T, ovParseFilter(r.URL.Query())), nil
+	details, err := p.detailsVisible(r, m)
+	if err != nil {
+		return nil, err
+	}
+	o := newOverview(m, survey.Lang(r.Context()), p.s.Page(r, "").T, ovParseFilter(r.URL.Query()))
+	o.details = details
+	return o, nil
 }
 
 // newOverview keeps the model's departments that f admits, in the run's
@@ -141,6 +151,7 @@ func (o *overview) keeps(code, group string) bool {
 // Page data.
 
 type runView struct {
+	ShowHeat  bool // the heatmap is for readers who may see every department's details
 	Run       *survey.AssessmentRun
 	Campaign  *survey.Campaign
 	Base      string
@@ -219,10 +230,19 @@ func (o *overview) view(page *static.Page, trend []survey.TrendRun) runView {
 	all.All, ends.All = true, false
 	v.AllURL, v.EndsURL = o.base+all.query(), o.base+ends.query()
 	grid := []ChartView{bands, o.boxplotChart()}
-	if q, ok := o.quadrantChart(); ok {
+	if q, ok := o.quadrantChart(); ok && o.details {
 		grid = append(grid, q)
 	}
 	grid = append(grid, o.trendChart(points), o.rollupChart())
+	if !o.details {
+		cs := labelled(page, append([]ChartView{v.Ranking}, grid...)...)
+		for i := range cs {
+			cs[i].CSV = o.base + "/" + cs[i].ID + ".csv" + o.f.query()
+		}
+		v.Ranking, v.Grid = cs[0], cs[1:]
+		return v
+	}
+	v.ShowHeat = true
 	var heat heatPage
 	v.Heatmap, heat = o.heatmapChart()
 	v.HeatFrom, v.HeatTo, v.HeatTotal = heat.from, heat.to, heat.total
@@ -263,8 +283,10 @@ func (p *pages) handleChartCSV(w http.ResponseWriter, r *http.Request) {
 		c = o.boxplotChart()
 	case "quadrant":
 		c, ok = o.quadrantChart()
+		ok = ok && o.details
 	case "heatmap":
 		c, _ = o.heatmapChart()
+		ok = o.details
 	case "rollup":
 		c = o.rollupChart()
 	case "trend":
