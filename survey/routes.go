@@ -90,6 +90,25 @@ func (s *Server) routes() {
 	s.Route("run", "/admin/runs/{id:[0-9]+}", readers, s.handleRun, get)
 	s.Route("run.publish", "/admin/runs/{id:[0-9]+}/publish", admin, s.handleRunPublish, post)
 
+	// Framework versions (framework_handlers.go): evaluators read them,
+	// admins load them and derive new versions by budget points.
+	s.Route("frameworks", "/admin/frameworks", readers, s.handleFrameworks, get)
+	s.Route("framework.upload", "/admin/frameworks", admin, s.handleFrameworkUpload, post)
+	s.Route("framework", "/admin/frameworks/{id:[0-9]+}", readers, s.handleFramework, get)
+	s.Route("framework.yaml", "/admin/frameworks/{id:[0-9]+}/framework.yaml", readers, s.handleFrameworkYAML, get)
+	s.Route("framework.weights", "/admin/frameworks/{id:[0-9]+}/weights", admin, s.handleFrameworkWeights, get)
+	s.Route("framework.weights.post", "/admin/frameworks/{id:[0-9]+}/weights", admin, s.handleFrameworkWeightsPost, post)
+	// AHP rounds (ahp_handlers.go): an admin opens a round on a node of a
+	// framework version and invites evaluators; each invited evaluator
+	// fills the pairwise comparisons (the handler admits only invitees);
+	// closing combines them into a new framework version.
+	s.Route("ahp.create", "/admin/frameworks/{id:[0-9]+}/ahp", admin, s.handleAHPCreate, post)
+	s.Route("ahp.rounds", "/ahp", readers, s.handleAHPRounds, get)
+	s.Route("ahp.round", "/ahp/{id:[0-9]+}", readers, s.handleAHPRound, get)
+	s.Route("ahp.submit", "/ahp/{id:[0-9]+}", readers, s.handleAHPSubmit, post)
+	s.Route("ahp.check", "/ahp/{id:[0-9]+}/check", readers, s.handleAHPCheck, post)
+	s.Route("ahp.close", "/ahp/{id:[0-9]+}/close", admin, s.handleAHPClose, post)
+
 	s.Route("review", "/admin/assignments/{id:[0-9]+}", readers, s.handleReview, get)
 	s.Route("review.decide", "/admin/assignments/{id:[0-9]+}/review", admin, s.handleReviewDecide, post)
 
