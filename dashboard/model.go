@@ -95,7 +95,7 @@ func buildModel(ctx context.Context, db *survey.DB, run *survey.AssessmentRun) (
 	if err != nil {
 		return nil, err
 	}
-	fw, err := survey.RunFramework(run)
+	fw, err := db.RunFramework(ctx, run)
 	if err != nil {
 		return nil, err
 	}

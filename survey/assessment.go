@@ -12,7 +12,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -135,21 +134,17 @@ type runInputs struct {
 	Values  [][]*float64   `json:"values"` // by column, then unit
 }
 
-// assessmentFramework returns the framework a campaign is scored with:
-// today the built-in default, which the campaign names as "DGMI 2026.1",
-// "2026.1" or not at all. Errors: EInvalid naming what was asked for.
-func assessmentFramework(c *Campaign) (*scoring.Framework, []byte, error) {
-	fw, err := scoring.DefaultFramework()
+// assessmentFramework returns the framework a campaign is scored with and
+// its YAML text, which the run's inputs hash covers: the stored version
+// the campaign names as "CODE VERSION", or as "VERSION" when only one code
+// has it, or the built-in default ("DGMI 2026.1", "2026.1" or nothing),
+// which needs no row. Errors: EInvalid naming what was asked for.
+func (db *DB) assessmentFramework(ctx context.Context, c *Campaign) (*scoring.Framework, []byte, error) {
+	v, fw, err := db.namedFramework(ctx, c.FrameworkVersion)
 	if err != nil {
 		return nil, nil, err
 	}
-	ref := strings.Fields(c.FrameworkVersion)
-	ok := len(ref) == 0 || (len(ref) == 1 && ref[0] == fw.Version) ||
-		(len(ref) == 2 && strings.EqualFold(ref[0], fw.Code) && ref[1] == fw.Version)
-	if !ok {
-		return nil, nil, Errorf(EInvalid, "assess.framework_unknown", c.FrameworkVersion, fw.Code+" "+fw.Version)
-	}
-	return fw, scoring.DefaultFrameworkYAML(), nil
+	return fw, []byte(v.Document), nil
 }
 
 // ComputeAssessment scores a campaign from the database and keeps the
@@ -162,7 +157,7 @@ func (db *DB) ComputeAssessment(ctx context.Context, campaignID int64) (*Assessm
 	if err != nil {
 		return nil, err
 	}
-	fw, fwText, err := assessmentFramework(c)
+	fw, fwText, err := db.assessmentFramework(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -341,10 +336,11 @@ func (r *AssessmentRun) InputsTable() (*scoring.Table, error) {
 	return t, nil
 }
 
-// RunFramework returns the framework a run was computed with. Errors:
-// EInvalid when this build does not have it.
-func RunFramework(r *AssessmentRun) (*scoring.Framework, error) {
-	fw, _, err := assessmentFramework(&Campaign{FrameworkVersion: r.FrameworkCode + " " + r.FrameworkVersion})
+// RunFramework returns the framework the run was computed with: the
+// stored version it names (versions never change) or the built-in
+// default. Errors: EInvalid when there is no such version.
+func (db *DB) RunFramework(ctx context.Context, r *AssessmentRun) (*scoring.Framework, error) {
+	fw, _, err := db.assessmentFramework(ctx, &Campaign{FrameworkVersion: r.FrameworkCode + " " + r.FrameworkVersion})
 	return fw, err
 }
 

@@ -51,6 +51,8 @@ const (
 	AuditImportRolledBack       = "imports.rolled_back"
 	AuditAssessmentComputed     = "assessment.computed"
 	AuditAssessmentPublished    = "assessment.published"
+	AuditFrameworkSaved         = "framework.saved"   // a new framework version (loaded, derived or the built-in's row)
+	AuditFrameworkRefused       = "framework.refused" // a framework file refused, nothing stored
 )
 
 // AuditEntry is one line of the audit log. Detail never holds passwords,

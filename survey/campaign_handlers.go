@@ -37,6 +37,7 @@ func (s *Server) handleCampaigns(w http.ResponseWriter, r *http.Request) {
 
 type campaignFormData struct {
 	Instruments []StoredInstrument // published versions only
+	Frameworks  []FrameworkVersion // offered for the framework version field
 }
 
 func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request, status int, form map[string]string, errs map[string]string) {
@@ -51,6 +52,11 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request, status int
 			published = append(published, in)
 		}
 	}
+	frameworks, err := s.DB.FrameworkVersions(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	p := s.page(r, "title.campaign_new")
 	for k, v := range form {
 		p.Form.Set(k, v)
@@ -58,7 +64,7 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request, status int
 	if errs != nil {
 		p.Errors = errs
 	}
-	p.Data = campaignFormData{Instruments: published}
+	p.Data = campaignFormData{Instruments: published, Frameworks: frameworks}
 	s.render(w, r, status, "campaign_form", p)
 }
 
