@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"govkpi/static"
 )
 
 // readerOnly matches what a profile shows admins and evaluators only: the
@@ -190,4 +192,29 @@ func TestAccessOfficialOverviewDetails(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("official, profiles open", official, true)
+}
+
+// A radar compared with a peer group of two would show the mean of the
+// department and its one peer, giving the other department's scores
+// away: it compares with everyone instead, and says so.
+func TestProfileRadarSmallPeerGroup(t *testing.T) {
+	m := syntheticModel(t, 5) // groups by level: city 0, 2, 4; district 1, 3
+	cat, err := static.NewCatalogue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := static.NewRenderer(cat, static.NewAssets(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr := newProfiler(m, r.NewPage("en"))
+	for _, c := range []struct {
+		unit int
+		want string
+	}{{0, "prof.peer_median"}, {1, "prof.run_median"}} {
+		radar := pr.profileRadar(c.unit)
+		if want := cat.T("en", c.want); radar.Head[2] != want {
+			t.Errorf("unit %d (group %q): radar compares with %q, want %q", c.unit, m.Table.Units[c.unit].Group, radar.Head[2], want)
+		}
+	}
 }

@@ -599,9 +599,19 @@ func (pr *profiler) profileRadar(i int) ChartView {
 	t := pr.t
 	axes := pr.axes()
 	peers := pr.peers(i)
+	medianName := t("prof.peer_median")
+	if len(peers) < 3 {
+		// The median of two is their mean: it would give away the other
+		// department's scores. Compare with everyone instead.
+		peers = peers[:0]
+		for j := range pr.m.Table.Units {
+			peers = append(peers, j)
+		}
+		medianName = t("prof.run_median")
+	}
 	self, median, best := make([]float64, len(axes)), make([]float64, len(axes)), make([]float64, len(axes))
 	c := ChartView{ID: "radar", Title: t("prof.radar"), Note: t("prof.radar_note"), Height: 400,
-		Head: []string{t("prof.axis"), t("prof.this_department"), t("prof.peer_median"), t("prof.best")}}
+		Head: []string{t("prof.axis"), t("prof.this_department"), medianName, t("prof.best")}}
 	for a, n := range axes {
 		scores := pr.m.Result.Score[pr.pos[n.Code]]
 		self[a] = scores[i]
@@ -618,7 +628,7 @@ func (pr *profiler) profileRadar(i int) ChartView {
 		}
 		c.Rows = append(c.Rows, []string{n.Name(pr.lang), profFixed(self[a]), profFixed(median[a]), profFixed(best[a])})
 	}
-	c.Options = profRadar(axes, []string{pr.deptName(i), t("prof.peer_median"), t("prof.best")},
+	c.Options = profRadar(axes, []string{pr.deptName(i), medianName, t("prof.best")},
 		[][]float64{self, median, best}, pr.lang)
 	return c
 }
