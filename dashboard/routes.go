@@ -40,6 +40,19 @@ func Register(s *survey.Server) {
 	s.Route("dashboard.quality", run+"/quality", readers, p.handleQuality, get)
 	s.Route("dashboard.quality.csv", run+"/quality"+chart, readers, p.handleQualityCSV, get)
 
+	// Scorecards and exports (scorecard.go, export_xlsx.go): a department's
+	// scorecard as a printable page, PDF and workbook, with the profile's
+	// access rule; the run's workbook and CSVs for admins and evaluators.
+	// /print/{token} is how the server's own headless Chromium reads a
+	// scorecard to print it: public, but only with a one-time token the
+	// PDF handler has just made, from this machine.
+	s.Route("export.scorecard", run+dept+"/scorecard", withOfficials, p.handleScorecard, get)
+	s.Route("export.scorecard.pdf", run+dept+"/scorecard.pdf", withOfficials, p.handleScorecardPDF, get)
+	s.Route("export.scorecard.xlsx", run+dept+"/scorecard.xlsx", withOfficials, p.handleScorecardXLSX, get)
+	s.Route("export.run.xlsx", run+"/export.xlsx", readers, p.handleRunXLSX, get)
+	s.Route("export.run.csv", run+"/export/{what:scores|indicators}.csv", readers, p.handleRunExportCSV, get)
+	s.Route("export.print", "/print/{token:[A-Za-z0-9_-]{32,}}", survey.Public, p.handlePrint, get)
+
 	// The read-only JSON API (api.go): signed-in readers, or a machine with
 	// an admin-issued token (survey's token middleware signs it in as a
 	// read-only evaluator for GET /api/ only).

@@ -168,7 +168,7 @@ type auditData struct {
 }
 
 // auditPrefixes are the filters the audit page offers; only these reach SQL.
-var auditPrefixes = []string{"auth.", "authz.", "account.", "department.", "instrument.", "campaign.", "framework.", "ahp.", "token."}
+var auditPrefixes = []string{"auth.", "authz.", "account.", "department.", "instrument.", "campaign.", "framework.", "ahp.", "export.", "token."}
 
 func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()

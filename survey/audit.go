@@ -34,6 +34,8 @@ const (
 	AuditCampaignStatus         = "campaign.status"
 	AuditCampaignAssigned       = "campaign.assigned"
 	AuditCampaignProfilesOpen   = "campaign.profiles_open" // officials may read other departments' profiles
+	AuditExported               = "export.created"         // a scorecard, workbook, PDF or CSV of a run
+	AuditExportRefused          = "export.refused"         // an export of a department the account may not see
 	AuditDraftSaved             = "response.draft_saved"
 	AuditResponseSubmitted      = "response.submitted"
 	AuditResponseReturned       = "response.returned"

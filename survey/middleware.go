@@ -516,6 +516,12 @@ func (s *Server) audit(r *http.Request, action, objType, objID, detail string) {
 	}
 }
 
+// AuditRequest records action on an object by the request's account, as
+// the server's own handlers do: for other packages' handlers (exports).
+func (s *Server) AuditRequest(r *http.Request, action, objType, objID, detail string) {
+	s.audit(r, action, objType, objID, detail)
+}
+
 // clientIP is the client's address: the connection's, or, when the
 // connection comes from a configured trusted proxy, the nearest address in
 // X-Forwarded-For that is not itself a trusted proxy. A client cannot spoof
