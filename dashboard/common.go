@@ -72,9 +72,10 @@ func (p *pages) detailsVisible(r *http.Request, m *Model) (bool, error) {
 // pages holds what every dashboard page needs: the server and the models
 // of the runs read lately.
 type pages struct {
-	s      *survey.Server
-	models *models
-	trends *trends
+	s       *survey.Server
+	models  *models
+	trends  *trends
+	printer *printer // scorecard PDFs, in a headless Chromium started on first use
 }
 
 // trends keeps the scores of the published runs that overviews' trends

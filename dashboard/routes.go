@@ -9,8 +9,8 @@ import (
 // Register adds the dashboard's routes to the server. This is the
 // package's whole HTTP surface: every route names the roles it admits, and
 // a handler that admits officials narrows what they see with allowed.
-func Register(s *survey.Server) {
-	p := &pages{s: s, models: newModels(s.DB, 6), trends: newTrends(s.DB, 64)}
+func Register(s *survey.Server) *Dashboard {
+	p := &pages{s: s, models: newModels(s.DB, 6), trends: newTrends(s.DB, 64), printer: newPrinter(findChromium)}
 	get := http.MethodGet
 	readers := survey.Only(survey.RoleAdmin, survey.RoleEvaluator)
 	withOfficials := survey.Only(survey.RoleAdmin, survey.RoleEvaluator, survey.RoleOfficial)
@@ -64,4 +64,12 @@ func Register(s *survey.Server) {
 	s.Route("api.run.department", api+"/runs/{id:[0-9]+}"+dept, readers, p.apiDepartment, get)
 	s.Route("api.run.indicators", api+"/runs/{id:[0-9]+}/indicators", readers, p.apiIndicators, get)
 	s.Route("api.run.methodology", api+"/runs/{id:[0-9]+}/methodology", readers, p.apiMethodology, get)
+	return &Dashboard{p: p}
 }
+
+// Dashboard is the package as registered on a server. Close stops what
+// it started: the browser that prints PDFs, if one runs.
+type Dashboard struct{ p *pages }
+
+// Close stops the PDF printer's browser.
+func (d *Dashboard) Close() { d.p.printer.close() }

@@ -46,7 +46,7 @@ func TestDashboardRoutesReviewed(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	Register(srv)
+	t.Cleanup(Register(srv).Close)
 	seen := map[string]bool{}
 	err = srv.Router().Walk(func(rt *mux.Route, _ *mux.Router, _ []*mux.Route) error {
 		name := rt.GetName()

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -146,7 +147,9 @@ func testRunDB(t *testing.T) (*httptest.Server, int64, *survey.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	Register(srv)
+	d := Register(srv)
+	testDashboards.Store(srv, d)
+	t.Cleanup(d.Close)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() { ts.Close(); srv.Close(); db.Close() })
 	return ts, run.ID, db
@@ -277,5 +280,8 @@ func TestRunPageRoles(t *testing.T) {
 		t.Fatalf("signed out: %d", status)
 	}
 }
+
+// testDashboards finds the Dashboard registered on a test's server.
+var testDashboards sync.Map // *survey.Server → *Dashboard
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

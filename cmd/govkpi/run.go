@@ -182,7 +182,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	dashboard.Register(srv)
+	dash := dashboard.Register(srv)
+	defer dash.Close()
 	defer srv.Close()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

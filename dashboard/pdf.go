@@ -1,0 +1,414 @@
+package dashboard
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"os/exec"
+	"sync"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"govkpi/survey"
+)
+
+// Printing scorecards to PDF. The PDF handler makes a one-time token
+// naming the run, the department, the language and the account that
+// asked, and has headless Chromium load /print/{token} from this server
+// over loopback; the print route serves the scorecard to that request
+// alone, and Chromium prints it on A4 once every chart is drawn.
+//
+// One Chromium process serves every PDF: started on the first, each PDF
+// in a browser context of its own (no cookies or cache shared), at most
+// printConcurrency at once, and stopped after printIdle without work, so
+// a server that seldom prints does not keep a browser in memory.
+
+const (
+	printConcurrency = 2
+	printTimeout     = 30 * time.Second // a PDF, waiting for a turn included
+	printTokenTTL    = 60 * time.Second
+	printIdle        = 5 * time.Minute
+	// The tab is as wide as the scorecard's column on screen and on A4
+	// (180 mm is 680 CSS pixels), with room to spare, and draws at twice
+	// the pixel density so the charts' canvases stay sharp in print.
+	printViewWidth  = 1100
+	printViewHeight = 1500
+	printPixelRatio = 2
+)
+
+// errNoBrowser is the error of a print when no Chromium is installed.
+var errNoBrowser = errors.New("no Chromium or Chrome installed (install the packages chromium and fonts-noto-cjk)")
+
+// printer prints pages to PDF in a shared headless Chromium.
+type printer struct {
+	tokens *printTokens
+	find   func() string // the browser's path, "" when there is none
+	turns  chan struct{} // one per print under way
+
+	mu     sync.Mutex
+	tab    context.Context // the browser's first tab; nil when no browser runs
+	stop   func()          // stops the browser
+	busy   int             // prints under way
+	idle   *time.Timer     // stops the browser when it has been idle
+	closed bool
+}
+
+func newPrinter(find func() string) *printer {
+	return &printer{tokens: newPrintTokens(), find: find, turns: make(chan struct{}, printConcurrency)}
+}
+
+// findChromium is the path of an installed Chromium or Chrome, "" when
+// there is none: Debian's /usr/bin/chromium, else the usual names on PATH.
+// It is looked for at each start, so a browser installed later is found
+// without a restart.
+func findChromium() string {
+	if st, err := os.Stat("/usr/bin/chromium"); err == nil && !st.IsDir() {
+		return "/usr/bin/chromium"
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// print loads url in a fresh browser context, waits until the page has
+// loaded, its fonts are ready and every chart is drawn, and prints it to
+// PDF on A4 with its backgrounds and its own @page size and margins. lang
+// is sent as Accept-Language. It returns errNoBrowser when no Chromium is
+// installed; the whole print, a wait for a turn included, is bounded by
+// printTimeout and by ctx.
+func (pr *printer) print(ctx context.Context, url, lang string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, printTimeout)
+	defer cancel()
+	select {
+	case pr.turns <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("print: wait for a turn: %w", ctx.Err())
+	}
+	browser, err := pr.acquire()
+	if err != nil {
+		<-pr.turns
+		return nil, err
+	}
+
+	// The tab's context comes from the browser's, so that closing it does
+	// not close the browser; the request's deadline and cancellation are
+	// passed on to it.
+	deadline, _ := ctx.Deadline()
+	bounded, cancelBounded := context.WithDeadline(browser, deadline)
+	stopWithRequest := context.AfterFunc(ctx, cancelBounded)
+	tab, closeTab := chromedp.NewContext(bounded, chromedp.WithNewBrowserContext())
+	// Closing the tab and its browser context takes a few hundred
+	// milliseconds the reader need not wait for: it is done after the PDF
+	// is returned, and the turn is given back only then, so no more than
+	// printConcurrency tabs are ever open.
+	defer func() {
+		go func() {
+			closeTab()
+			stopWithRequest()
+			cancelBounded()
+			pr.release()
+			<-pr.turns
+		}()
+	}()
+
+	pdf, err := chromedp.Run(tab, printAction(url, lang))
+	if err != nil {
+		return nil, fmt.Errorf("print %s: %w", printPath(url), err)
+	}
+	return pdf, nil
+}
+
+// printPath is url without its token, for error messages and logs.
+func printPath(url string) string {
+	if len(url) > 8 {
+		return url[:len(url)-8] + "…"
+	}
+	return url
+}
+
+// printAction loads url and prints it.
+func printAction(url, lang string) chromedp.Action[[]byte] {
+	return func(ctx context.Context, t *chromedp.Target) ([]byte, error) {
+		if _, err := cdp.Call(ctx, t, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
+			Width: printViewWidth, Height: printViewHeight, DeviceScaleFactor: printPixelRatio}); err != nil {
+			return nil, err
+		}
+		if _, err := cdp.Call(ctx, t, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+			Headers: network.Headers{"Accept-Language": lang}}); err != nil {
+			return nil, err
+		}
+		res, err := chromedp.NavigateResponse(url)(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		if res == nil || res.Status != http.StatusOK {
+			status := int64(0)
+			if res != nil {
+				status = res.Status
+			}
+			return nil, fmt.Errorf("the page answered %d", status)
+		}
+		// dashboard.js marks each chart it has drawn with data-drawn.
+		const ready = `document.readyState === "complete" && document.fonts.status === "loaded" &&
+			document.querySelector("[data-chart]:not([data-drawn])") === null`
+		for {
+			done, err := chromedp.Evaluate[bool](ready)(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			if done {
+				break
+			}
+			select {
+			case <-time.After(25 * time.Millisecond):
+			case <-ctx.Done():
+				return nil, fmt.Errorf("wait for the charts: %w", ctx.Err())
+			}
+		}
+		yes := true
+		out, err := cdp.Call(ctx, t, page.PrintToPDF, page.PrintToPDFParams{
+			PrintBackground: &yes, PreferCSSPageSize: &yes, GenerateDocumentOutline: &yes,
+			PaperWidth: 8.27, PaperHeight: 11.69, // A4, should a page not say
+		})
+		if err != nil {
+			return nil, err
+		}
+		return out.Data, nil
+	}
+}
+
+// acquire returns the browser's context, starting the browser when none
+// runs (or the last one died), and counts a print under way.
+func (pr *printer) acquire() (context.Context, error) {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	if pr.closed {
+		return nil, errors.New("print: the printer is closed")
+	}
+	if pr.idle != nil {
+		pr.idle.Stop()
+	}
+	if pr.tab == nil || pr.tab.Err() != nil {
+		if pr.stop != nil {
+			pr.stop()
+		}
+		pr.tab, pr.stop = nil, nil
+		exe := pr.find()
+		if exe == "" {
+			return nil, errNoBrowser
+		}
+		tab, stop, err := startChromium(exe)
+		if err != nil {
+			return nil, err
+		}
+		pr.tab, pr.stop = tab, stop
+	}
+	pr.busy++
+	return pr.tab, nil
+}
+
+// release ends a print, and arms the idle timer when none is left.
+func (pr *printer) release() {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	pr.busy--
+	if pr.busy > 0 || pr.tab == nil {
+		return
+	}
+	if pr.idle == nil {
+		pr.idle = time.AfterFunc(printIdle, pr.stopIdle)
+	} else {
+		pr.idle.Reset(printIdle)
+	}
+}
+
+// stopIdle stops the browser unless a print has started since the timer
+// was armed.
+func (pr *printer) stopIdle() {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	if pr.busy == 0 && pr.stop != nil {
+		pr.stop()
+		pr.tab, pr.stop = nil, nil
+	}
+}
+
+// close stops the browser for good; prints after it fail.
+func (pr *printer) close() {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	pr.closed = true
+	if pr.idle != nil {
+		pr.idle.Stop()
+	}
+	if pr.stop != nil {
+		pr.stop()
+		pr.tab, pr.stop = nil, nil
+	}
+}
+
+// startChromium starts a headless browser at exe with a fresh, temporary
+// profile and returns its first tab's context, whose children open tabs
+// in the same browser, and the function that stops it. On Linux the
+// browser dies with the server (chromedp starts it with Pdeathsig).
+func startChromium(exe string) (context.Context, func(), error) {
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-dev-shm-usage", true), // /dev/shm is small in containers
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-features", "Translate,MediaRouter"),
+		chromedp.Flag("no-proxy-server", true), // the page is on loopback: never through a proxy
+		// A server serving TLS itself has a certificate for its public
+		// name, not for 127.0.0.1; this browser loads only the server's
+		// own print pages over loopback, whose CSP admits nothing else.
+		chromedp.Flag("ignore-certificate-errors", true),
+		chromedp.Flag("force-color-profile", "srgb"),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.Flag("mute-audio", true),
+		chromedp.Flag("password-store", "basic"),
+		chromedp.WindowSize(printViewWidth, printViewHeight),
+	}
+	if os.Geteuid() == 0 {
+		// Chromium's sandbox refuses to run as root (as in containers).
+		opts = append(opts, chromedp.NoSandbox)
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	tab, cancelTab := chromedp.NewContext(alloc)
+	stop := func() {
+		cancelTab()
+		cancelAlloc()
+	}
+	// The first Run starts the browser; it must not carry a deadline,
+	// which would end the browser with it.
+	if err := chromedp.Do(tab); err != nil {
+		stop()
+		return nil, nil, fmt.Errorf("start %s: %w", exe, err)
+	}
+	return tab, stop, nil
+}
+
+// printJob is what a print token stands for: the scorecard of department
+// code in run, in lang, for reader (who asked for the PDF).
+type printJob struct {
+	run     int64
+	code    string
+	lang    string
+	reader  *survey.Account
+	expires time.Time
+}
+
+// printTokens are the one-time tokens of the prints asked for in the last
+// printTokenTTL, kept in memory: a restart forgets them, as it should.
+type printTokens struct {
+	mu sync.Mutex
+	m  map[string]printJob
+}
+
+func newPrintTokens() *printTokens { return &printTokens{m: map[string]printJob{}} }
+
+// issue returns a new token for job: 32 random bytes, base64url, valid
+// for printTokenTTL and once. Expired tokens are dropped on the way.
+func (ts *printTokens) issue(job printJob) string {
+	b := make([]byte, 32)
+	rand.Read(b) // never fails (crypto/rand)
+	token := base64.RawURLEncoding.EncodeToString(b)
+	now := time.Now()
+	job.expires = now.Add(printTokenTTL)
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	for k, j := range ts.m {
+		if now.After(j.expires) {
+			delete(ts.m, k)
+		}
+	}
+	ts.m[token] = job
+	return token
+}
+
+// take spends token and returns its job; false for a token unknown,
+// spent, or expired at now.
+func (ts *printTokens) take(token string, now time.Time) (printJob, bool) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	job, ok := ts.m[token]
+	delete(ts.m, token)
+	if !ok || now.After(job.expires) {
+		return printJob{}, false
+	}
+	return job, true
+}
+
+// printBase is the origin at which the server's own Chromium reaches
+// this server: the port of the connection the PDF request came in on,
+// on loopback. The request's Host is not used: the client sets it, and
+// behind a reverse proxy it names the proxy, which would forward the
+// browser's request from elsewhere than loopback. The connection's local
+// address is where this server listens; when it is a loopback address it
+// is used as it is, else the same port on the loopback address of its
+// family, which a server listening on every interface (":8080") also
+// answers. A server bound to one outside address only cannot print.
+// Over TLS served by the program itself the scheme is https.
+func printBase(r *http.Request) (string, error) {
+	la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok {
+		return "", errors.New("print: the request has no local address")
+	}
+	ap, err := netip.ParseAddrPort(la.String())
+	if err != nil {
+		return "", fmt.Errorf("print: local address %q: %w", la, err)
+	}
+	addr := ap.Addr().Unmap()
+	if !addr.IsLoopback() {
+		addr = netip.MustParseAddr("127.0.0.1")
+		if ap.Addr().Is6() && !ap.Addr().Is4In6() {
+			addr = netip.IPv6Loopback()
+		}
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + netip.AddrPortFrom(addr, ap.Port()).String(), nil
+}
+
+// fromThisMachine reports whether r comes straight from this machine: its
+// connection is from a loopback address, and it carries no forwarding
+// header, since a reverse proxy on this machine would connect from
+// loopback on behalf of anyone.
+func fromThisMachine(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil || !addr.Unmap().IsLoopback() {
+		return false
+	}
+	for _, h := range []string{"X-Forwarded-For", "X-Forwarded-Host", "X-Real-Ip", "Forwarded"} {
+		if r.Header.Get(h) != "" {
+			return false
+		}
+	}
+	return true
+}
