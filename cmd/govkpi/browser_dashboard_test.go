@@ -145,7 +145,7 @@ func TestBrowserDashboards(t *testing.T) {
 	})
 
 	// The data bureau's official: its own profile, not the police's.
-	navigating(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)))
+	signOut(t, ctx)
 	open(t, ctx, base, "/login")
 	signIn(t, ctx, "zsj", demoPassword)
 	visit(run+"/departments/LJ-ZSJ", "profile-official", 2)

@@ -68,7 +68,7 @@ func TestBrowserFrameworksAndAHP(t *testing.T) {
 	}
 	problems.check(t, "round opened")
 
-	navigating(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)))
+	signOut(t, ctx)
 	open(t, ctx, base, "/login")
 	signIn(t, ctx, "evaluator", demoPassword)
 	open(t, ctx, base, round)
@@ -107,7 +107,7 @@ func TestBrowserFrameworksAndAHP(t *testing.T) {
 	navigating(t, ctx, "submit", chromedp.Click(chromedp.CSS(`#ahp-form button.primary`)))
 	problems.check(t, "ahp submitted")
 
-	navigating(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)))
+	signOut(t, ctx)
 	open(t, ctx, base, "/login")
 	signIn(t, ctx, "admin", demoPassword)
 	open(t, ctx, base, round)

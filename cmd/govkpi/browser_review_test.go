@@ -114,10 +114,13 @@ func checkAnswers(t *testing.T, ctx context.Context, base, fillPath string, last
 	}
 }
 
-// signOut uses the header's sign-out button.
+// signOut submits the header's sign-out form once the page has settled: a
+// click computed while a page still lays itself out (a slow CI machine, a
+// script still answering) can land beside the button.
 func signOut(t *testing.T, ctx context.Context) {
 	t.Helper()
-	navigating(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`header form[action="/logout"] button[type="submit"]`)))
+	get(t, ctx, "wait for the page to settle", chromedp.Poll[bool](`document.readyState === "complete"`))
+	navigating(t, ctx, "sign out", chromedp.Submit(chromedp.CSS(`header form[action="/logout"]`)))
 }
 
 // postForm builds a form of fields (name, value pairs) posting to action,
