@@ -52,6 +52,17 @@ func Register(s *survey.Server) *Dashboard {
 	s.Route("export.run.xlsx", run+"/export.xlsx", readers, p.handleRunXLSX, get)
 	s.Route("export.run.csv", run+"/export/{what:scores|indicators}.csv", readers, p.handleRunExportCSV, get)
 	s.Route("export.print", "/print/{token:[A-Za-z0-9_-]{32,}}", survey.Public, p.handlePrint, get)
+	// The ranking report (report.go): the document an office circulates,
+	// as a page and PDF; officials read a published run's.
+	s.Route("export.report", run+"/report", withOfficials, p.handleReport, get)
+	s.Route("export.report.pdf", run+"/report.pdf", withOfficials, p.handleReportPDF, get)
+	// Bulk exports (jobs.go): every department's workbook and PDF and the
+	// run's workbook in one ZIP, made in the background; a job is its
+	// starter's (and admins') to follow and download.
+	s.Route("export.job.create", run+"/exports", readers, p.handleJobCreate, http.MethodPost)
+	s.Route("export.job", "/exports/{job:[0-9]+}", readers, p.handleJob, get)
+	s.Route("export.job.status", "/exports/{job:[0-9]+}/status.json", readers, p.handleJobStatus, get)
+	s.Route("export.job.download", "/exports/{job:[0-9]+}/download", readers, p.handleJobDownload, get)
 
 	// The read-only JSON API (api.go): signed-in readers, or a machine with
 	// an admin-issued token (survey's token middleware signs it in as a
