@@ -308,15 +308,26 @@ func startChromium(exe string) (context.Context, func(), error) {
 	return tab, stop, nil
 }
 
-// printJob is what a print token stands for: the scorecard of department
-// code in run, in lang, for reader (who asked for the PDF).
+// printJob is what a print token stands for: the document of kind (the
+// scorecard of department code, or the run's ranking report) in run, in
+// lang, for reader (who asked for the PDF).
 type printJob struct {
+	kind    printKind
 	run     int64
 	code    string
 	lang    string
 	reader  *survey.Account
 	expires time.Time
 }
+
+// printKind is the document a print token prints. The zero value is the
+// scorecard, so a job made without a kind prints one.
+type printKind string
+
+const (
+	printScorecard printKind = ""
+	printReport    printKind = "report" // the run's ranking report (report.go); code is ""
+)
 
 // printTokens are the one-time tokens of the prints asked for in the last
 // printTokenTTL, kept in memory: a restart forgets them, as it should.

@@ -11,6 +11,9 @@ import (
 // a handler that admits officials narrows what they see with allowed.
 func Register(s *survey.Server) *Dashboard {
 	p := &pages{s: s, models: newModels(s.DB, 6), trends: newTrends(s.DB, 64), printer: newPrinter(findChromium)}
+	// Bulk exports a restart interrupted are failed, so their starters can
+	// start them again (jobs.go).
+	p.failInterruptedJobs()
 	get := http.MethodGet
 	readers := survey.Only(survey.RoleAdmin, survey.RoleEvaluator)
 	withOfficials := survey.Only(survey.RoleAdmin, survey.RoleEvaluator, survey.RoleOfficial)

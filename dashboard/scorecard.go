@@ -315,7 +315,8 @@ func attrEncode(s string) string {
 	return b.String()
 }
 
-// handlePrint serves a scorecard to the server's own Chromium: public,
+// handlePrint serves a scorecard, or for a report token the run's
+// ranking report (report.go), to the server's own Chromium: public,
 // but only to a request from this machine (loopback, not forwarded by a
 // proxy) that brings a one-time token the PDF handler has just made. The
 // token carries the run, the department, the language and who asked, and
@@ -340,6 +341,10 @@ func (p *pages) handlePrint(w http.ResponseWriter, r *http.Request) {
 		p.s.Fail(w, r, err)
 		return
 	}
+	if job.kind == printReport {
+		p.printReportPage(w, r, m, job)
+		return
+	}
 	i, ok := m.UnitIndex(job.code)
 	if !ok {
 		p.s.Fail(w, r, survey.Errorf(survey.ENotFound, "err.not_found"))
@@ -360,8 +365,9 @@ func (p *pages) handlePrint(w http.ResponseWriter, r *http.Request) {
 // allowedTo is allowed for reader, an account that is not the request's
 // own: the print route has no session, so it applies the rule to the
 // account its token names. The rule is allowed's, read as fresh: an
-// official reads only published runs, their own department's page, or
-// another's while the campaign opens profiles to officials.
+// official reads only published runs, their whole-run pages (dept ""),
+// their own department's page, or another's while the campaign opens
+// profiles to officials.
 func (p *pages) allowedTo(r *http.Request, reader *survey.Account, m *Model, dept string) error {
 	if reader == nil {
 		return survey.Errorf(survey.ENotFound, "err.not_found")
@@ -373,7 +379,7 @@ func (p *pages) allowedTo(r *http.Request, reader *survey.Account, m *Model, dep
 		if !m.Run.Published() {
 			return survey.Errorf(survey.ENotFound, "err.not_found")
 		}
-		if dept == reader.DepartmentCode {
+		if dept == "" || dept == reader.DepartmentCode {
 			return nil
 		}
 		c, err := p.s.DB.FindCampaignByID(r.Context(), m.Run.CampaignID)

@@ -51,6 +51,7 @@ Commands:
   weights   compute weights: weights ahp (pairwise matrix) | weights entropy (data)
   instrument check or store a questionnaire: instrument check|import FILE (.yaml or XLSForm .xlsx)
   import    import platform metrics or ratings: import metrics|ratings FILE (.csv or .xlsx)
+  export    write a run's workbook, a scorecard PDF, a CSV or the bulk ZIP to a file
   load      drive a running server with many clients and report rate, latency and errors
   version   print the version
   help      print this help
@@ -91,6 +92,8 @@ func runIO(ctx context.Context, args []string, getenv func(string) string, stdin
 		return cmdInstrument(ctx, rest, getenv, stdout)
 	case "import":
 		return cmdImport(ctx, rest, getenv, stdout)
+	case "export":
+		return cmdExport(ctx, rest, getenv, stdout)
 	case "load":
 		return cmdLoad(ctx, rest, getenv, stdout)
 	case "version", "-version", "--version":
