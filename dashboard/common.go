@@ -26,7 +26,12 @@ import (
 // department an official may not see is not found, so a code cannot be
 // probed.
 func (p *pages) allowed(r *http.Request, m *Model, dept string) error {
-	a := survey.CurrentAccount(r.Context())
+	return p.allowedFor(r.Context(), survey.CurrentAccount(r.Context()), m, dept)
+}
+
+// allowedFor is allowed's rule for account a (nil when nobody is signed
+// in): the request's own, or the one a print token names.
+func (p *pages) allowedFor(ctx context.Context, a *survey.Account, m *Model, dept string) error {
 	if a == nil {
 		return survey.Errorf(survey.EForbidden, "err.forbidden")
 	}
@@ -40,7 +45,7 @@ func (p *pages) allowed(r *http.Request, m *Model, dept string) error {
 		if dept == "" || dept == a.DepartmentCode {
 			return nil
 		}
-		c, err := p.s.DB.FindCampaignByID(r.Context(), m.Run.CampaignID)
+		c, err := p.s.DB.FindCampaignByID(ctx, m.Run.CampaignID)
 		if err != nil {
 			return err
 		}

@@ -193,7 +193,7 @@ func (req *ExportRequest) check() error {
 // servePrints serves the print route of p's server on a loopback port
 // for p's browser, and returns the function that stops it and the origin.
 func (p *pages) servePrints() (stop func(), base string, err error) {
-	p.s.Route("export.print", "/print/{token:[A-Za-z0-9_-]{32,}}", survey.Public, p.handlePrint, http.MethodGet)
+	p.s.Route("export.print", printRoute, survey.Public, p.handlePrint, http.MethodGet)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, "", fmt.Errorf("listen for printing: %w", err)

@@ -494,6 +494,5 @@ func zipPut(zw *zip.Writer, name string, mod time.Time, write func(io.Writer) er
 // printScorecard prints department code's scorecard in run to PDF through
 // the server at base, as reader sees it (pdf.go).
 func (p *pages) printScorecard(ctx context.Context, base string, run int64, code, lang string, reader *survey.Account) ([]byte, error) {
-	token := p.printer.tokens.issue(printJob{run: run, code: code, lang: lang, reader: reader})
-	return p.printer.print(ctx, base+"/print/"+token, lang)
+	return p.printer.printJob(ctx, base, printJob{run: run, code: code, lang: lang, reader: reader})
 }

@@ -423,3 +423,39 @@ func fromThisMachine(r *http.Request) bool {
 	}
 	return true
 }
+
+// printPDF prints job's page for the request: a one-time token, the page
+// read back through this server's own address, the time logged. When it
+// fails it answers the request (503 naming the packages to install when
+// there is no browser) and returns false.
+func (p *pages) printPDF(w http.ResponseWriter, r *http.Request, job printJob) ([]byte, bool) {
+	base, err := printBase(r)
+	if err != nil {
+		p.s.Fail(w, r, err)
+		return nil, false
+	}
+	start := time.Now()
+	pdf, err := p.printer.printJob(r.Context(), base, job)
+	if errors.Is(err, errNoBrowser) {
+		page := p.s.Page(r, "title.error")
+		page.Data = struct {
+			Status  int
+			Message string
+		}{http.StatusServiceUnavailable, "err.pdf_unavailable"}
+		p.s.RenderPage(w, r, http.StatusServiceUnavailable, "error", page)
+		return nil, false
+	}
+	if err != nil {
+		p.s.Fail(w, r, err)
+		return nil, false
+	}
+	p.s.Log.Info("pdf", "request_id", survey.RequestID(r.Context()), "kind", job.kind, "run", job.run,
+		"department", job.code, "bytes", len(pdf), "duration", time.Since(start))
+	return pdf, true
+}
+
+// printJob prints job's page, read from the server at base with a token
+// made for it.
+func (pr *printer) printJob(ctx context.Context, base string, job printJob) ([]byte, error) {
+	return pr.print(ctx, base+"/print/"+pr.tokens.issue(job), job.lang)
+}

@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -381,31 +380,11 @@ func (p *pages) handleReportPDF(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := survey.Lang(r.Context())
-	base, err := printBase(r)
-	if err != nil {
-		p.s.Fail(w, r, err)
-		return
-	}
-	pr := p.printer
-	token := pr.tokens.issue(printJob{kind: printReport, run: m.Run.ID, lang: lang,
+	pdf, ok := p.printPDF(w, r, printJob{kind: printReport, run: m.Run.ID, lang: lang,
 		reader: printReader(survey.CurrentAccount(r.Context()))})
-	start := time.Now()
-	pdf, err := pr.print(r.Context(), base+"/print/"+token, lang)
-	if errors.Is(err, errNoBrowser) {
-		page := p.s.Page(r, "title.error")
-		page.Data = struct {
-			Status  int
-			Message string
-		}{http.StatusServiceUnavailable, "err.pdf_unavailable"}
-		p.s.RenderPage(w, r, http.StatusServiceUnavailable, "error", page)
+	if !ok {
 		return
 	}
-	if err != nil {
-		p.s.Fail(w, r, err)
-		return
-	}
-	p.s.Log.Info("report pdf", "request_id", survey.RequestID(r.Context()), "run", m.Run.ID,
-		"bytes", len(pdf), "duration", time.Since(start))
 	page := p.s.Page(r, "")
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Content-Disposition", reportDisposition(m.Run.ID, m.Campaign.Name(lang), m.Campaign.Period, page.T("rep.file_word")))

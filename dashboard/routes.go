@@ -54,7 +54,7 @@ func Register(s *survey.Server) *Dashboard {
 	s.Route("export.scorecard.xlsx", run+dept+"/scorecard.xlsx", withOfficials, p.handleScorecardXLSX, get)
 	s.Route("export.run.xlsx", run+"/export.xlsx", readers, p.handleRunXLSX, get)
 	s.Route("export.run.csv", run+"/export/{what:scores|indicators}.csv", readers, p.handleRunExportCSV, get)
-	s.Route("export.print", "/print/{token:[A-Za-z0-9_-]{32,}}", survey.Public, p.handlePrint, get)
+	s.Route("export.print", printRoute, survey.Public, p.handlePrint, get)
 	// The ranking report (report.go): the document an office circulates,
 	// as a page and PDF; officials read a published run's.
 	s.Route("export.report", run+"/report", withOfficials, p.handleReport, get)
@@ -80,6 +80,9 @@ func Register(s *survey.Server) *Dashboard {
 	s.Route("api.run.methodology", api+"/runs/{id:[0-9]+}/methodology", readers, p.apiMethodology, get)
 	return &Dashboard{p: p}
 }
+
+// printRoute is the print page's path (see export.print).
+const printRoute = "/print/{token:[A-Za-z0-9_-]{32,}}"
 
 // Dashboard is the package as registered on a server. Close stops what
 // it started: the browser that prints PDFs, if one runs.

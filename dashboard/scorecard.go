@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"errors"
 	"math"
 	"net/http"
 	"strconv"
@@ -235,31 +234,11 @@ func (p *pages) handleScorecardPDF(w http.ResponseWriter, r *http.Request) {
 	}
 	reader := survey.CurrentAccount(r.Context())
 	lang := survey.Lang(r.Context())
-	base, err := printBase(r)
-	if err != nil {
-		p.s.Fail(w, r, err)
-		return
-	}
 	code := m.Table.Units[i].Code
-	pr := p.printer
-	token := pr.tokens.issue(printJob{run: m.Run.ID, code: code, lang: lang, reader: printReader(reader)})
-	start := time.Now()
-	pdf, err := pr.print(r.Context(), base+"/print/"+token, lang)
-	if errors.Is(err, errNoBrowser) {
-		page := p.s.Page(r, "title.error")
-		page.Data = struct {
-			Status  int
-			Message string
-		}{http.StatusServiceUnavailable, "err.pdf_unavailable"}
-		p.s.RenderPage(w, r, http.StatusServiceUnavailable, "error", page)
+	pdf, ok := p.printPDF(w, r, printJob{run: m.Run.ID, code: code, lang: lang, reader: printReader(reader)})
+	if !ok {
 		return
 	}
-	if err != nil {
-		p.s.Fail(w, r, err)
-		return
-	}
-	p.s.Log.Info("scorecard pdf", "request_id", survey.RequestID(r.Context()), "run", m.Run.ID,
-		"department", code, "bytes", len(pdf), "duration", time.Since(start))
 	name := newProfiler(m, p.s.Page(r, "")).deptName(i)
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Content-Disposition", scorecardDisposition(m.Run.ID, code, name, m.Campaign.Period))
@@ -364,33 +343,17 @@ func (p *pages) handlePrint(w http.ResponseWriter, r *http.Request) {
 
 // allowedTo is allowed for reader, an account that is not the request's
 // own: the print route has no session, so it applies the rule to the
-// account its token names. The rule is allowed's, read as fresh: an
-// official reads only published runs, their whole-run pages (dept ""),
-// their own department's page, or another's while the campaign opens
-// profiles to officials.
+// account its token names (read as fresh as allowed does). Any refusal is
+// not found: the print route tells nothing about what exists.
 func (p *pages) allowedTo(r *http.Request, reader *survey.Account, m *Model, dept string) error {
 	if reader == nil {
 		return survey.Errorf(survey.ENotFound, "err.not_found")
 	}
-	switch reader.Role {
-	case survey.RoleAdmin, survey.RoleEvaluator:
-		return nil
-	case survey.RoleOfficial:
-		if !m.Run.Published() {
-			return survey.Errorf(survey.ENotFound, "err.not_found")
-		}
-		if dept == "" || dept == reader.DepartmentCode {
-			return nil
-		}
-		c, err := p.s.DB.FindCampaignByID(r.Context(), m.Run.CampaignID)
-		if err != nil {
-			return err
-		}
-		if c.ProfilesOpen {
-			return nil
-		}
+	err := p.allowedFor(r.Context(), reader, m, dept)
+	if survey.ErrorCode(err) == survey.EForbidden {
+		return survey.Errorf(survey.ENotFound, "err.not_found")
 	}
-	return survey.Errorf(survey.ENotFound, "err.not_found")
+	return err
 }
 
 // printReader keeps of the account what the print route's access rule
