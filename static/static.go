@@ -87,6 +87,8 @@ func (a *Assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 	case strings.HasSuffix(name, ".css"):
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	case strings.HasSuffix(name, ".woff2"):
+		w.Header().Set("Content-Type", "font/woff2")
 	case !strings.Contains(path.Base(name), "."):
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8") // LICENSE, VERSION
 	}

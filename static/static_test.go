@@ -1,6 +1,8 @@
 package static
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -109,5 +111,50 @@ func TestVendoredECharts(t *testing.T) {
 	}
 	if _, err := os.Stat("vendor/echarts/LICENSE"); err != nil {
 		t.Fatal("ECharts licence missing")
+	}
+}
+
+// The vendored Noto Sans SC: its licence, and a font file for every face
+// fonts.css declares, served as font/woff2, both weights the documents
+// use, and nothing unused.
+func TestVendoredNotoSansSC(t *testing.T) {
+	if _, err := os.Stat("vendor/noto-sans-sc/LICENSE"); err != nil {
+		t.Fatal("Noto Sans SC licence missing")
+	}
+	css, err := os.ReadFile("vendor/noto-sans-sc/fonts.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	urls := regexp.MustCompile(`src: url\(([^)]+)\) format\('woff2'\);`).FindAllStringSubmatch(string(css), -1)
+	if faces := strings.Count(string(css), "@font-face"); faces != len(urls) || faces < 100 {
+		t.Fatalf("%d faces, %d woff2 sources", faces, len(urls))
+	}
+	for _, w := range []string{"font-weight: 400;", "font-weight: 700;"} {
+		if !strings.Contains(string(css), w) {
+			t.Errorf("fonts.css declares no face of %s", w)
+		}
+	}
+	used := map[string]bool{}
+	for _, u := range urls {
+		used[u[1]] = true
+		if _, err := os.Stat("vendor/noto-sans-sc/" + u[1]); err != nil {
+			t.Errorf("fonts.css names %s: %v", u[1], err)
+		}
+	}
+	files, err := os.ReadDir("vendor/noto-sans-sc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f.Name(), ".woff2") && !used[f.Name()] {
+			t.Errorf("%s is embedded but fonts.css does not use it", f.Name())
+		}
+	}
+
+	a := NewAssets()
+	w := httptest.NewRecorder()
+	a.ServeHTTP(w, httptest.NewRequest(http.MethodGet, a.URL("vendor/noto-sans-sc/"+urls[0][1]), nil))
+	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "font/woff2" || !strings.HasPrefix(w.Body.String(), "wOF2") {
+		t.Fatalf("a font: %d %q", w.Code, w.Header().Get("Content-Type"))
 	}
 }
