@@ -6,13 +6,16 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +34,7 @@ type jobStatus struct {
 	Error      string `json:"error"`
 	WithoutPDF bool   `json:"without_pdf"`
 	Download   string `json:"download"`
+	Expired    bool   `json:"expired"`
 }
 
 // startJob asks for a bulk export of run id as the client's account, with
@@ -196,6 +200,25 @@ func TestJobBulkZIP(t *testing.T) {
 		}
 	}
 
+	// Each PDF is its own department's scorecard, the first printed in
+	// the series as much as the ones put in its place.
+	names := map[string]string{"LJ-A": evil, "LJ-B": formula, "LJ-C": "澜江市政务服务和数据管理局"}
+	for code, name := range names {
+		pdf, ok := files["departments/"+code+".pdf"]
+		if !ok {
+			continue
+		}
+		text := pdfText(t, code+".pdf", pdf)
+		if !strings.Contains(text, name) || !strings.Contains(text, "LJ-") || !regexp.MustCompile(`第 1 页 / 共 \d+ 页`).MatchString(text) {
+			t.Errorf("%s.pdf lacks its department's name %q or its page numbers:\n%s", code, name, text)
+		}
+		for other, otherName := range names {
+			if other != code && strings.Contains(text, otherName) {
+				t.Errorf("%s.pdf holds %s's name %q", code, other, otherName)
+			}
+		}
+	}
+
 	// Someone else's job does not exist; officials have no jobs at all.
 	other := signedIn(t, ts, "evaluator2")
 	for _, u := range []string{job, job + "/status.json", job + "/download"} {
@@ -301,5 +324,112 @@ func TestJobInterruptedFailsAtStart(t *testing.T) {
 	}
 	if status, _ := get(t, c, job+"/download"); status != http.StatusNotFound {
 		t.Errorf("downloading a failed job: %d, want 404", status)
+	}
+}
+
+// A job's ZIP is deleted a week after it was made, when the next job is
+// asked for: its page says so and offers a new start, and the download is
+// gone. A part of a ZIP no process will finish goes too; one being made
+// stays.
+func TestJobExpires(t *testing.T) {
+	ts, id, db := testRunDB(t)
+	ctx := context.Background()
+	scPrinter(t, scServer(t, ts)).find = func() string { return "" } // workbooks only: quicker
+	ev := signedIn(t, ts, "evaluator")
+	old := startJob(t, ts, ev, id)
+	if st := waitJob(t, ev, old); st.State != survey.ExportJobDone {
+		t.Fatalf("job %+v", st)
+	}
+	oldID, _ := strconv.ParseInt(old[strings.LastIndex(old, "/")+1:], 10, 64)
+	job, err := db.FindExportJobByID(ctx, oldID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := db.ExportDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	zipFile := filepath.Join(dir, job.File)
+	if _, err := os.Stat(zipFile); err != nil {
+		t.Fatal(err)
+	}
+	stale, fresh := filepath.Join(dir, "job-900.zip.part"), filepath.Join(dir, "job-901.zip.part")
+	for _, f := range []string{stale, fresh} {
+		if err := os.WriteFile(f, []byte("PK"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chtimes(stale, time.Now().Add(-3*time.Hour), time.Now().Add(-3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+
+	// Six days on, nothing goes; eight days on, the file does.
+	for _, days := range []int{6, 8} {
+		if _, err := db.W.ExecContext(ctx, db.W.Rebind("UPDATE export_jobs SET finished_at = ? WHERE id = ?"),
+			time.Now().UTC().AddDate(0, 0, -days), oldID); err != nil {
+			t.Fatal(err)
+		}
+		waitJob(t, ev, startJob(t, ts, ev, id))
+		_, err := os.Stat(zipFile)
+		if gone := errors.Is(err, os.ErrNotExist); gone != (days == 8) {
+			t.Fatalf("%d days on, the ZIP gone: %v (%v)", days, gone, err)
+		}
+	}
+	st := waitJob(t, ev, old)
+	if st.State != survey.ExportJobDone || st.Download != "" || !st.Expired {
+		t.Fatalf("an expired job's status: %+v", st)
+	}
+	status, page := get(t, ev, old)
+	if status != http.StatusOK || !strings.Contains(page, "7 天后已按规定删除") ||
+		!strings.Contains(page, `action="/dashboard/runs/`+itoa(id)+`/exports"`) || !strings.Contains(page, "<p data-job-download hidden>") {
+		t.Fatalf("the expired job's page (%d):\n%s", status, page)
+	}
+	if status, _ := get(t, ev, old+"/download"); status != http.StatusNotFound {
+		t.Errorf("downloading an expired job: %d, want 404", status)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a part three hours old stays: %v", err)
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("a part being made was deleted: %v", err)
+	}
+}
+
+// BenchmarkBulkZIP500 makes the bulk ZIP of a run of 500 departments:
+// the run's workbook, and each department's workbook and scorecard PDF.
+//
+//	go test ./dashboard -run XXX -bench BulkZIP500 -benchtime 1x
+func BenchmarkBulkZIP500(b *testing.B) {
+	if findChromium() == "" {
+		b.Skip("no Chromium: the bulk ZIP's time is its PDFs'")
+	}
+	const n = 500
+	ts, runID, _ := testRunDBN(b, n)
+	s, ok := ts.Config.Handler.(*survey.Server)
+	if !ok {
+		b.Fatalf("the test server's handler is a %T", ts.Config.Handler)
+	}
+	d, _ := testDashboards.Load(s)
+	p := d.(*Dashboard).p
+	reader := &survey.Account{Username: "bench", Role: survey.RoleAdmin}
+	ctx := context.Background()
+	for b.Loop() {
+		f, err := os.Create(filepath.Join(b.TempDir(), "bulk.zip"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		withoutPDF, err := p.writeRunZIP(ctx, f, runZIP{runID: runID, lang: "zh-CN", reader: reader, base: ts.URL})
+		if err != nil || withoutPDF {
+			b.Fatalf("bulk ZIP: %v (without PDFs: %v)", err, withoutPDF)
+		}
+		took := time.Since(start)
+		st, err := f.Stat()
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
+		b.ReportMetric(took.Seconds()/n, "s/department")
+		b.ReportMetric(float64(st.Size())/(1<<20), "MiB/zip")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -29,22 +30,24 @@ import (
 // over loopback; the print route serves the scorecard to that request
 // alone, and Chromium prints it on A4 once every chart is drawn.
 //
-// One Chromium process serves every PDF: started on the first, each PDF
-// in a browser context of its own (no cookies or cache shared), at most
-// printConcurrency at once, and stopped after printIdle without work, so
-// a server that seldom prints does not keep a browser in memory.
+// One Chromium process serves every PDF: started on the first, printing
+// at most printConcurrency at once, each in a tab kept open for the next
+// (printTab), and stopped after printIdle without work, so a server that
+// seldom prints does not keep a browser in memory.
 
 const (
-	printConcurrency = 2
+	printConcurrency = 2 + maxSeries    // two for single PDFs, whatever bulk exports run
 	printTimeout     = 30 * time.Second // a PDF, waiting for a turn included
 	printTokenTTL    = 60 * time.Second
 	printIdle        = 5 * time.Minute
 	// The tab is as wide as the scorecard's column on screen and on A4
-	// (180 mm is 680 CSS pixels), with room to spare, and draws at twice
-	// the pixel density so the charts' canvases stay sharp in print.
+	// (180 mm is 680 CSS pixels), with room to spare. Its height and
+	// pixel density are what the browser draws the screen at, which a
+	// print does not show: kept small, they cost little. The charts of a
+	// document for print draw their canvases at twice the pixels
+	// themselves (dashboard.js), so they stay sharp on paper.
 	printViewWidth  = 1100
-	printViewHeight = 1500
-	printPixelRatio = 2
+	printViewHeight = 600
 )
 
 // errNoBrowser is the error of a print when no Chromium is installed.
@@ -56,12 +59,27 @@ type printer struct {
 	find   func() string // the browser's path, "" when there is none
 	turns  chan struct{} // one per print under way
 
-	mu     sync.Mutex
-	tab    context.Context // the browser's first tab; nil when no browser runs
-	stop   func()          // stops the browser
-	busy   int             // prints under way
-	idle   *time.Timer     // stops the browser when it has been idle
-	closed bool
+	mu      sync.Mutex
+	browser context.Context // the browser's first tab; nil when no browser runs
+	stop    func()          // stops the browser
+	tabs    []*printTab     // the browser's tabs open and not printing
+	busy    int             // prints under way
+	idle    *time.Timer     // stops the browser when it has been idle
+	closed  bool
+}
+
+// printTab is a tab kept open from one print to the next, in a browser
+// context of its own. A print in a tab that has printed before finds
+// ECharts, the stylesheets and the fonts in its cache, and their code
+// compiled: loading the page takes a fifth of the time it takes in a new
+// tab. What a tab keeps from one print to the next is that cache of
+// static assets, the same for every reader, and the CSRF nonce cookie
+// every page sets, which names no one: the print route sets no session,
+// and each print loads its page afresh.
+type printTab struct {
+	ctx     context.Context
+	close   func()
+	browser context.Context // the browser the tab belongs to
 }
 
 func newPrinter(find func() string) *printer {
@@ -84,12 +102,12 @@ func findChromium() string {
 	return ""
 }
 
-// print loads url in a fresh browser context, waits until the page has
-// loaded, its fonts are ready and every chart is drawn, and prints it to
-// PDF on A4 with its backgrounds and its own @page size and margins. lang
-// is sent as Accept-Language. It returns errNoBrowser when no Chromium is
-// installed; the whole print, a wait for a turn included, is bounded by
-// printTimeout and by ctx.
+// print loads url in a tab of the shared browser, waits until the page
+// has loaded, its fonts are ready and every chart is drawn, and prints it
+// to PDF on A4 with its backgrounds and its own @page size and margins.
+// lang is sent as Accept-Language. It returns errNoBrowser when no
+// Chromium is installed; the whole print, a wait for a turn included, is
+// bounded by printTimeout and by ctx.
 func (pr *printer) print(ctx context.Context, url, lang string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, printTimeout)
 	defer cancel()
@@ -98,34 +116,23 @@ func (pr *printer) print(ctx context.Context, url, lang string) ([]byte, error) 
 	case <-ctx.Done():
 		return nil, fmt.Errorf("print: wait for a turn: %w", ctx.Err())
 	}
-	browser, err := pr.acquire()
+	defer func() { <-pr.turns }()
+	tab, err := pr.acquire(ctx)
 	if err != nil {
-		<-pr.turns
 		return nil, err
 	}
 
-	// The tab's context comes from the browser's, so that closing it does
-	// not close the browser; the request's deadline and cancellation are
-	// passed on to it.
+	// The print's context comes from the tab's, so that ending it leaves
+	// the tab open; the request's deadline and cancellation are passed on.
 	deadline, _ := ctx.Deadline()
-	bounded, cancelBounded := context.WithDeadline(browser, deadline)
+	bounded, cancelBounded := context.WithDeadline(tab.ctx, deadline)
 	stopWithRequest := context.AfterFunc(ctx, cancelBounded)
-	tab, closeTab := chromedp.NewContext(bounded, chromedp.WithNewBrowserContext())
-	// Closing the tab and its browser context takes a few hundred
-	// milliseconds the reader need not wait for: it is done after the PDF
-	// is returned, and the turn is given back only then, so no more than
-	// printConcurrency tabs are ever open.
-	defer func() {
-		go func() {
-			closeTab()
-			stopWithRequest()
-			cancelBounded()
-			pr.release()
-			<-pr.turns
-		}()
-	}()
-
-	pdf, err := chromedp.Run(tab, printAction(url, lang))
+	pdf, err := chromedp.Run(bounded, printAction(url, lang, true))
+	stopWithRequest()
+	cancelBounded()
+	// A tab whose print failed may be anywhere in loading a page: it is
+	// closed rather than used again.
+	pr.release(tab, err == nil)
 	if err != nil {
 		return nil, fmt.Errorf("print %s: %w", printPath(url), err)
 	}
@@ -140,11 +147,12 @@ func printPath(url string) string {
 	return url
 }
 
-// printAction loads url and prints it.
-func printAction(url, lang string) chromedp.Action[[]byte] {
+// printAction loads url and prints it, tagged (accessible, with an
+// outline of its headings) when tagged is true.
+func printAction(url, lang string, tagged bool) chromedp.Action[[]byte] {
 	return func(ctx context.Context, t *chromedp.Target) ([]byte, error) {
 		if _, err := cdp.Call(ctx, t, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
-			Width: printViewWidth, Height: printViewHeight, DeviceScaleFactor: printPixelRatio}); err != nil {
+			Width: printViewWidth, Height: printViewHeight, DeviceScaleFactor: 1}); err != nil {
 			return nil, err
 		}
 		if _, err := cdp.Call(ctx, t, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
@@ -162,71 +170,249 @@ func printAction(url, lang string) chromedp.Action[[]byte] {
 			}
 			return nil, fmt.Errorf("the page answered %d", status)
 		}
-		// dashboard.js marks each chart it has drawn with data-drawn.
-		const ready = `document.readyState === "complete" && document.fonts.status === "loaded" &&
-			document.querySelector("[data-chart]:not([data-drawn])") === null`
-		for {
-			done, err := chromedp.Evaluate[bool](ready)(ctx, t)
-			if err != nil {
-				return nil, err
-			}
-			if done {
-				break
-			}
-			select {
-			case <-time.After(25 * time.Millisecond):
-			case <-ctx.Done():
-				return nil, fmt.Errorf("wait for the charts: %w", ctx.Err())
-			}
-		}
-		yes := true
-		out, err := cdp.Call(ctx, t, page.PrintToPDF, page.PrintToPDFParams{
-			PrintBackground: &yes, PreferCSSPageSize: &yes, GenerateDocumentOutline: &yes,
-			PaperWidth: 8.27, PaperHeight: 11.69, // A4, should a page not say
-		})
-		if err != nil {
+		// The page numbers in the @page margin are laid out only when
+		// printing: their glyphs are loaded now, with the page's, so that
+		// Chromium does not fall back to a system font for them.
+		if _, err := chromedp.Evaluate[bool](`document.fonts.load('8pt "Noto Sans SC"', '第页共 Page of 0123456789/'), true`)(ctx, t); err != nil {
 			return nil, err
 		}
-		return out.Data, nil
+		return printReady(ctx, t, tagged)
 	}
 }
 
-// acquire returns the browser's context, starting the browser when none
-// runs (or the last one died), and counts a print under way.
-func (pr *printer) acquire() (context.Context, error) {
+// swapScript puts the page at a URL in place of the tab's: it fetches
+// the page, puts its body in place of the tab's body (scripts parsed this
+// way never run), has dashboard.js draw its charts, lays it out so that
+// the fonts its text needs are asked for, and waits for them. The head,
+// with its stylesheets, fonts and scripts, stays: the pages of a series
+// are made from one template. It resolves to the page's HTTP status.
+const swapScript = `(async (url) => {
+	const res = await fetch(url, {credentials: "omit", cache: "no-store", redirect: "error"});
+	if (res.status !== 200) {
+		return res.status;
+	}
+	const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+	document.title = doc.title;
+	document.documentElement.lang = doc.documentElement.lang;
+	document.body.replaceWith(document.adoptNode(doc.body));
+	if (window.govkpiRedraw) {
+		window.govkpiRedraw();
+	}
+	document.body.offsetHeight;
+	await document.fonts.ready;
+	return 200;
+})(%s)`
+
+// swapAction puts the page at url in place of the tab's (swapScript) and
+// prints it, untagged.
+func swapAction(url string) chromedp.Action[[]byte] {
+	return func(ctx context.Context, t *chromedp.Target) ([]byte, error) {
+		arg, err := json.Marshal(url)
+		if err != nil {
+			return nil, err
+		}
+		status, err := chromedp.Evaluate[int](fmt.Sprintf(swapScript, arg), chromedp.EvalAwaitPromise)(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		if status != http.StatusOK {
+			return nil, fmt.Errorf("the page answered %d", status)
+		}
+		return printReady(ctx, t, false)
+	}
+}
+
+// printReady waits until the tab's page has loaded, its fonts are ready
+// and every chart is drawn, and prints it to PDF on A4 with its
+// backgrounds and its own @page size and margins; tagged (accessible,
+// with an outline of its headings) when tagged is true.
+func printReady(ctx context.Context, t *chromedp.Target, tagged bool) ([]byte, error) {
+	// dashboard.js marks each chart it has drawn with data-drawn.
+	const ready = `document.readyState === "complete" && document.fonts.status === "loaded" &&
+		document.querySelector("[data-chart]:not([data-drawn])") === null`
+	for {
+		done, err := chromedp.Evaluate[bool](ready)(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			break
+		}
+		select {
+		case <-time.After(25 * time.Millisecond):
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wait for the charts: %w", ctx.Err())
+		}
+	}
+	yes := true
+	out, err := cdp.Call(ctx, t, page.PrintToPDF, page.PrintToPDFParams{
+		PrintBackground: &yes, PreferCSSPageSize: &yes, GenerateTaggedPDF: &tagged, GenerateDocumentOutline: &tagged,
+		PaperWidth: 8.27, PaperHeight: 11.69, // A4, should a page not say
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out.Data, nil
+}
+
+// printSeries prints pages one after another in one tab, for a bulk
+// export: the first page is loaded, and each next one put in place of the
+// last one's (swapScript), which spares Chromium a new document, its
+// stylesheets, fonts and scripts, each time. Its PDFs are untagged: tags
+// and an outline make a print take about half as long again, which 500
+// scorecards cannot afford (docs/exports.md). A series holds one of the
+// printer's turns until closed, so a single PDF asked for meanwhile
+// still has one.
+type printSeries struct {
+	pr     *printer
+	tab    *printTab
+	lang   string
+	loaded bool  // the tab holds a page of the series
+	failed error // why the last print failed; the series prints no more
+}
+
+// series starts a series of prints in lang; close it when done. It
+// returns errNoBrowser when no Chromium is installed.
+func (pr *printer) series(ctx context.Context, lang string) (*printSeries, error) {
+	select {
+	case pr.turns <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("print: wait for a turn: %w", ctx.Err())
+	}
+	tab, err := pr.acquire(ctx)
+	if err != nil {
+		<-pr.turns
+		return nil, err
+	}
+	return &printSeries{pr: pr, tab: tab, lang: lang}, nil
+}
+
+// print prints the page at url, bounded by printTimeout and ctx. After a
+// failure the series fails every print: the tab may be anywhere.
+func (ps *printSeries) print(ctx context.Context, url string) ([]byte, error) {
+	if ps.failed != nil {
+		return nil, ps.failed
+	}
+	ctx, cancel := context.WithTimeout(ctx, printTimeout)
+	defer cancel()
+	deadline, _ := ctx.Deadline()
+	bounded, cancelBounded := context.WithDeadline(ps.tab.ctx, deadline)
+	defer cancelBounded()
+	defer context.AfterFunc(ctx, cancelBounded)()
+	action := swapAction(url)
+	if !ps.loaded {
+		action = printAction(url, ps.lang, false)
+	}
+	pdf, err := chromedp.Run(bounded, action)
+	if err != nil {
+		ps.failed = fmt.Errorf("print %s: %w", printPath(url), err)
+		return nil, ps.failed
+	}
+	ps.loaded = true
+	return pdf, nil
+}
+
+// printJob prints job's page, read from the server at base with a token
+// made for it; job.lang is the series'.
+func (ps *printSeries) printJob(ctx context.Context, base string, job printJob) ([]byte, error) {
+	return ps.print(ctx, base+"/print/"+ps.pr.tokens.issue(job))
+}
+
+// close ends the series, giving its tab back (or closing it when a print
+// failed) and its turn.
+func (ps *printSeries) close() {
+	ps.pr.release(ps.tab, ps.failed == nil)
+	<-ps.pr.turns
+}
+
+// acquire returns a tab to print in, counting a print under way: an
+// open tab not printing, else a new one, starting the browser when none
+// runs (or the last one died). Opening a tab is bounded by ctx.
+func (pr *printer) acquire(ctx context.Context) (*printTab, error) {
 	pr.mu.Lock()
-	defer pr.mu.Unlock()
 	if pr.closed {
+		pr.mu.Unlock()
 		return nil, errors.New("print: the printer is closed")
 	}
 	if pr.idle != nil {
 		pr.idle.Stop()
 	}
-	if pr.tab == nil || pr.tab.Err() != nil {
-		if pr.stop != nil {
-			pr.stop()
-		}
-		pr.tab, pr.stop = nil, nil
+	if pr.browser == nil || pr.browser.Err() != nil {
+		pr.stopBrowser()
 		exe := pr.find()
 		if exe == "" {
+			pr.mu.Unlock()
 			return nil, errNoBrowser
 		}
-		tab, stop, err := startChromium(exe)
+		browser, stop, err := startChromium(exe)
 		if err != nil {
+			pr.mu.Unlock()
 			return nil, err
 		}
-		pr.tab, pr.stop = tab, stop
+		pr.browser, pr.stop = browser, stop
 	}
 	pr.busy++
-	return pr.tab, nil
+	for len(pr.tabs) > 0 {
+		tab := pr.tabs[len(pr.tabs)-1]
+		pr.tabs = pr.tabs[:len(pr.tabs)-1]
+		if tab.ctx.Err() == nil {
+			pr.mu.Unlock()
+			return tab, nil
+		}
+		tab.close()
+	}
+	browser := pr.browser
+	pr.mu.Unlock()
+
+	tab, err := openTab(ctx, browser)
+	if err != nil {
+		pr.release(nil, false)
+		return nil, err
+	}
+	return tab, nil
 }
 
-// release ends a print, and arms the idle timer when none is left.
-func (pr *printer) release() {
+// openTab opens a tab in browser, in a browser context of its own. The
+// tab lives as long as browser does, or until closed: its first action,
+// which creates it, runs in its own context, not ctx, whose end would
+// end it; ctx bounds the wait for it.
+func openTab(ctx context.Context, browser context.Context) (*printTab, error) {
+	tctx, closeTab := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	opened := make(chan error, 1)
+	go func() { opened <- chromedp.Do(tctx) }()
+	select {
+	case err := <-opened:
+		if err != nil {
+			closeTab()
+			return nil, fmt.Errorf("print: open a tab: %w", err)
+		}
+		return &printTab{ctx: tctx, close: closeTab, browser: browser}, nil
+	case <-ctx.Done():
+		go func() {
+			<-opened
+			closeTab()
+		}()
+		return nil, fmt.Errorf("print: open a tab: %w", ctx.Err())
+	}
+}
+
+// release ends a print in tab (nil when none was opened): the tab is kept
+// for the next print when reuse is true and its browser still runs, else
+// closed. When no print is left under way the idle timer is armed.
+func (pr *printer) release(tab *printTab, reuse bool) {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
 	pr.busy--
-	if pr.busy > 0 || pr.tab == nil {
+	if tab != nil {
+		if reuse && !pr.closed && tab.browser == pr.browser && tab.ctx.Err() == nil {
+			pr.tabs = append(pr.tabs, tab)
+		} else {
+			// Closing a tab and its browser context takes a few hundred
+			// milliseconds no reader need wait for.
+			go tab.close()
+		}
+	}
+	if pr.busy > 0 || pr.browser == nil {
 		return
 	}
 	if pr.idle == nil {
@@ -241,9 +427,8 @@ func (pr *printer) release() {
 func (pr *printer) stopIdle() {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
-	if pr.busy == 0 && pr.stop != nil {
-		pr.stop()
-		pr.tab, pr.stop = nil, nil
+	if pr.busy == 0 {
+		pr.stopBrowser()
 	}
 }
 
@@ -255,10 +440,16 @@ func (pr *printer) close() {
 	if pr.idle != nil {
 		pr.idle.Stop()
 	}
+	pr.stopBrowser()
+}
+
+// stopBrowser stops the browser, if one runs, and forgets its tabs, which
+// end with it. pr.mu is held.
+func (pr *printer) stopBrowser() {
 	if pr.stop != nil {
 		pr.stop()
-		pr.tab, pr.stop = nil, nil
 	}
+	pr.browser, pr.stop, pr.tabs = nil, nil, nil
 }
 
 // startChromium starts a headless browser at exe with a fresh, temporary

@@ -7,7 +7,6 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -393,11 +392,5 @@ func TestReportPDF(t *testing.T) {
 
 func repPDFText(t *testing.T, pdf []byte) string {
 	t.Helper()
-	cmd := exec.Command("pdftotext", "-layout", "-", "-")
-	cmd.Stdin = bytes.NewReader(pdf)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("pdftotext (poppler-utils): %v", err)
-	}
-	return string(out)
+	return pdfText(t, "the report", pdf)
 }

@@ -3,9 +3,11 @@ package dashboard
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -42,6 +44,14 @@ func testRun(t *testing.T) (*httptest.Server, int64) {
 // or change its inputs.
 func testRunDB(t *testing.T) (*httptest.Server, int64, *survey.DB) {
 	t.Helper()
+	return testRunDBN(t, 3)
+}
+
+// testRunDBN is testRunDB with n departments (n ≥ 3): the three of
+// testRunDB, then offices LJ-0004 … of the same city, their answers and
+// metrics spread so that their scores differ.
+func testRunDBN(t testing.TB, n int) (*httptest.Server, int64, *survey.DB) {
+	t.Helper()
 	ctx := context.Background()
 	db, err := survey.Open(ctx, filepath.Join(t.TempDir(), "d.db"))
 	if err != nil {
@@ -51,6 +61,12 @@ func testRunDB(t *testing.T) (*httptest.Server, int64, *survey.DB) {
 		"LJ-A,\"" + strings.ReplaceAll(evil, `"`, `""`) + "\",city,LJ\n" +
 		"LJ-B,\"" + strings.ReplaceAll(formula, `"`, `""`) + "\",city,LJ\n" +
 		"LJ-C,澜江市政务服务和数据管理局,city,LJ\n"
+	codes := []string{"LJ-A", "LJ-B", "LJ-C"}
+	for i := 4; i <= n; i++ {
+		code := fmt.Sprintf("LJ-%04d", i)
+		csv += fmt.Sprintf("%s,澜江市第%d政务服务中心,district,LJ\n", code, i)
+		codes = append(codes, code)
+	}
 	if _, err := db.ImportDepartments(ctx, strings.NewReader(csv)); err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +97,7 @@ func testRunDB(t *testing.T) (*httptest.Server, int64, *survey.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.AssignDepartments(ctx, c.ID, survey.DepartmentSelection{Codes: []string{"LJ-A", "LJ-B", "LJ-C"}}); err != nil {
+	if _, err := db.AssignDepartments(ctx, c.ID, survey.DepartmentSelection{Codes: codes}); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.SetCampaignStatus(ctx, c.ID, "open"); err != nil {
@@ -99,7 +115,10 @@ func testRunDB(t *testing.T) (*httptest.Server, int64, *survey.DB) {
 			for _, q := range sec.Questions {
 				switch q.Type {
 				case instrument.TypeMaturity:
-					answers[q.Name] = []string{"2", "3", "5"}[i]
+					answers[q.Name] = strconv.Itoa(1 + (i*3+len(q.Name))%5)
+					if i < 3 {
+						answers[q.Name] = []string{"2", "3", "5"}[i]
+					}
 					answers[q.Name+"_evidence"] = "见附件"
 				default:
 					answers[q.Name] = sampleAnswer(q)
@@ -125,8 +144,11 @@ func testRunDB(t *testing.T) (*httptest.Server, int64, *survey.DB) {
 	}
 	var metrics strings.Builder
 	metrics.WriteString("period,department_code,variable,value\n")
-	for i, code := range []string{"LJ-A", "LJ-B", "LJ-C"} {
+	for i, code := range codes {
 		share := 0.5 * (0.6 + 0.2*float64(i))
+		if i >= 3 {
+			share = 0.15 + 0.35*math.Mod(float64(i)*0.618, 1) // two parts of a whole may add up
+		}
 		for _, v := range vars {
 			x := 1000.0
 			for w := v.Within; w != ""; w = within[w] {
@@ -136,6 +158,10 @@ func testRunDB(t *testing.T) (*httptest.Server, int64, *survey.DB) {
 		}
 	}
 	if _, err := db.ImportMetrics(ctx, strings.NewReader(metrics.String()), "metrics.csv"); err != nil {
+		var ie *survey.ImportError
+		if errors.As(err, &ie) && len(ie.Rows) > 0 {
+			t.Fatalf("%v: first %+v", err, ie.Rows[0])
+		}
 		t.Fatal(err)
 	}
 	run, err := db.ComputeAssessment(ctx, c.ID)

@@ -208,9 +208,23 @@ func TestPrintRouteToken(t *testing.T) {
 		}
 	}
 
-	status, body := get(t, anon, ts.URL+"/print/"+token)
+	// The printer's tabs serve every reader's prints, one after another:
+	// the page leaves no session in them, only the CSRF nonce every page
+	// sets, which names no one.
+	res, err := anon.Get(ts.URL + "/print/" + token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	status, body := res.StatusCode, string(b)
 	if status != http.StatusOK {
 		t.Fatalf("print with a fresh token: %d\n%s", status, body)
+	}
+	for _, c := range res.Cookies() {
+		if !strings.Contains(c.Name, "csrf") {
+			t.Errorf("the print route sets the cookie %s", c.Name)
+		}
 	}
 	profInert(t, body)
 	if !strings.Contains(body, "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;") || strings.Contains(body, "/indicators/") {
@@ -302,13 +316,39 @@ func scPDF(t *testing.T, c *http.Client, u string) ([]byte, string) {
 	if cd := res.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, `attachment; filename="scorecard-run`) || !strings.Contains(cd, "filename*=UTF-8''") {
 		t.Errorf("Content-Disposition %q", cd)
 	}
-	cmd := exec.Command("pdftotext", "-layout", "-", "-")
+	return pdf, pdfText(t, u, pdf)
+}
+
+// pdfText returns the text of a PDF (pdftotext), after checking that its
+// fonts are embedded as fonts: subset TrueType or CID fonts, no Type 3
+// glyph procedures, which a font Chromium cannot subset (the system's
+// Noto Sans CJK) turns into, a PDF then four times the size and slow to
+// print.
+func pdfText(t *testing.T, name string, pdf []byte) string {
+	t.Helper()
+	cmd := exec.Command("pdffonts", "-")
+	cmd.Stdin = bytes.NewReader(pdf)
+	fonts, err := cmd.Output()
+	if err != nil {
+		// pdffonts reads a file, not standard input, on older poppler.
+		file := filepath.Join(t.TempDir(), "fonts.pdf")
+		if err := os.WriteFile(file, pdf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if fonts, err = exec.Command("pdffonts", file).Output(); err != nil {
+			t.Fatalf("pdffonts (poppler-utils): %v", err)
+		}
+	}
+	if strings.Contains(string(fonts), "Type 3") || !strings.Contains(string(fonts), "NotoSansSC") {
+		t.Errorf("%s: fonts not embedded as subset fonts of Noto Sans SC:\n%s", name, fonts)
+	}
+	cmd = exec.Command("pdftotext", "-layout", "-", "-")
 	cmd.Stdin = bytes.NewReader(pdf)
 	text, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("pdftotext (poppler-utils): %v", err)
 	}
-	return pdf, string(text)
+	return string(text)
 }
 
 // scKeep writes a PDF and its pages as PNG into GOVKPI_SCREENSHOT_DIR,

@@ -190,6 +190,26 @@ func (db *DB) FailUnfinishedExportJobs(ctx context.Context, reason string) (int,
 	return int(n), err
 }
 
+// ExpireExportJobs forgets the files of the jobs done before before and
+// returns their names, for the caller to delete from ExportDir. The jobs
+// stay done, with no file: their pages say the file was deleted and that
+// the export can be made again.
+func (db *DB) ExpireExportJobs(ctx context.Context, before time.Time) ([]string, error) {
+	var files []string
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		files = files[:0]
+		if err := db.write(ctx, tx, "export-job-expired-files").SelectContext(ctx, &files, before.UTC()); err != nil {
+			return err
+		}
+		_, err := db.write(ctx, tx, "export-job-expire").ExecContext(ctx, before.UTC())
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("expire export jobs: %w", err)
+	}
+	return files, nil
+}
+
 // ExportDir returns the directory export files are kept in, made if
 // missing, readable by the server's user only: beside a SQLite database
 // (its file name with "-exports", like its -wal file), else

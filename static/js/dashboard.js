@@ -86,7 +86,13 @@
     if (tooltips.length) {
       option.tooltip = tooltips;
     }
-    var chart = window.echarts.init(el, null, { renderer: 'canvas' });
+    // A document meant for print (a scorecard, a report) draws its charts
+    // at twice the pixels at least, so they stay sharp on paper.
+    var ratio = window.devicePixelRatio || 1;
+    if (el.closest('.scorecard')) {
+      ratio = Math.max(ratio, 2);
+    }
+    var chart = window.echarts.init(el, null, { renderer: 'canvas', devicePixelRatio: ratio });
     chart.setOption(option);
     follow(chart, el.getAttribute('data-chart'));
     el.setAttribute('data-drawn', 'true');
@@ -98,6 +104,15 @@
   }
 
   document.querySelectorAll('[data-chart]').forEach(draw);
+
+  // The server's printer prints a run's scorecards one after another in
+  // one tab: it puts the next scorecard's body in place of the last one's
+  // and calls this, which lets the charts gone go and draws the new ones.
+  window.govkpiRedraw = function () {
+    charts.forEach(function (c) { c.dispose(); });
+    charts = [];
+    document.querySelectorAll('[data-chart]').forEach(draw);
+  };
 
   var pending = 0;
   window.addEventListener('resize', function () {

@@ -33,3 +33,10 @@ WHERE id = ? AND state IN ('queued', 'running')
 -- At start-up: whatever was queued or running died with the last process.
 UPDATE export_jobs SET state = 'failed', error = ?, finished_at = ?
 WHERE state IN ('queued', 'running')
+
+-- name: export-job-expired-files
+-- The files of the jobs done before a moment, to be deleted.
+SELECT file FROM export_jobs WHERE state = 'done' AND file <> '' AND finished_at < ? ORDER BY id
+
+-- name: export-job-expire
+UPDATE export_jobs SET file = '' WHERE state = 'done' AND file <> '' AND finished_at < ?
