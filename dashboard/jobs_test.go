@@ -317,11 +317,7 @@ func TestJobInterruptedFailsAtStart(t *testing.T) {
 
 	// What Register does at start-up: the running job died with the
 	// last process.
-	d, ok := testDashboards.Load(scServer(t, ts))
-	if !ok {
-		t.Fatal("no dashboard registered on the test server")
-	}
-	d.(*Dashboard).p.failInterruptedJobs()
+	testPages(t, scServer(t, ts)).failInterruptedJobs()
 
 	st := waitJob(t, c, job)
 	cat := scServer(t, ts).Cat
@@ -417,12 +413,7 @@ func BenchmarkBulkZIP500(b *testing.B) {
 	}
 	const n = 500
 	ts, runID, _ := testRunDBN(b, n)
-	s, ok := ts.Config.Handler.(*survey.Server)
-	if !ok {
-		b.Fatalf("the test server's handler is a %T", ts.Config.Handler)
-	}
-	d, _ := testDashboards.Load(s)
-	p := d.(*Dashboard).p
+	p := testPages(b, scServer(b, ts))
 	reader := &survey.Account{Username: "bench", Role: survey.RoleAdmin}
 	ctx := context.Background()
 

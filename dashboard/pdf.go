@@ -111,32 +111,54 @@ func findChromium() string {
 func (pr *printer) print(ctx context.Context, url, lang string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, printTimeout)
 	defer cancel()
+	tab, err := pr.take(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pdf, err := runInTab(ctx, tab, printAction(url, lang, true))
+	// A tab whose print failed may be anywhere in loading a page: it is
+	// closed rather than used again.
+	pr.give(tab, err == nil)
+	if err != nil {
+		return nil, fmt.Errorf("print %s: %w", printPath(url), err)
+	}
+	return pdf, nil
+}
+
+// take waits for a turn and returns a tab to print in (acquire); give
+// both back with give.
+func (pr *printer) take(ctx context.Context) (*printTab, error) {
 	select {
 	case pr.turns <- struct{}{}:
 	case <-ctx.Done():
 		return nil, fmt.Errorf("print: wait for a turn: %w", ctx.Err())
 	}
-	defer func() { <-pr.turns }()
 	tab, err := pr.acquire(ctx)
 	if err != nil {
+		<-pr.turns
 		return nil, err
 	}
+	return tab, nil
+}
 
-	// The print's context comes from the tab's, so that ending it leaves
-	// the tab open; the request's deadline and cancellation are passed on.
+// give ends the prints in a tab from take: the tab is kept for the next
+// print when reuse is true (release), and the turn is given back.
+func (pr *printer) give(tab *printTab, reuse bool) {
+	pr.release(tab, reuse)
+	<-pr.turns
+}
+
+// runInTab runs action in tab, bounded by printTimeout and ctx. The
+// action's context comes from the tab's, so that ending it leaves the tab
+// open; ctx's deadline and cancellation are passed on.
+func runInTab(ctx context.Context, tab *printTab, action chromedp.Action[[]byte]) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, printTimeout)
+	defer cancel()
 	deadline, _ := ctx.Deadline()
 	bounded, cancelBounded := context.WithDeadline(tab.ctx, deadline)
-	stopWithRequest := context.AfterFunc(ctx, cancelBounded)
-	pdf, err := chromedp.Run(bounded, printAction(url, lang, true))
-	stopWithRequest()
-	cancelBounded()
-	// A tab whose print failed may be anywhere in loading a page: it is
-	// closed rather than used again.
-	pr.release(tab, err == nil)
-	if err != nil {
-		return nil, fmt.Errorf("print %s: %w", printPath(url), err)
-	}
-	return pdf, nil
+	defer cancelBounded()
+	defer context.AfterFunc(ctx, cancelBounded)()
+	return chromedp.Run(bounded, action)
 }
 
 // printPath is url without its token, for error messages and logs.
@@ -274,14 +296,8 @@ type printSeries struct {
 // series starts a series of prints in lang; close it when done. It
 // returns errNoBrowser when no Chromium is installed.
 func (pr *printer) series(ctx context.Context, lang string) (*printSeries, error) {
-	select {
-	case pr.turns <- struct{}{}:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("print: wait for a turn: %w", ctx.Err())
-	}
-	tab, err := pr.acquire(ctx)
+	tab, err := pr.take(ctx)
 	if err != nil {
-		<-pr.turns
 		return nil, err
 	}
 	return &printSeries{pr: pr, tab: tab, lang: lang}, nil
@@ -293,17 +309,11 @@ func (ps *printSeries) print(ctx context.Context, url string) ([]byte, error) {
 	if ps.failed != nil {
 		return nil, ps.failed
 	}
-	ctx, cancel := context.WithTimeout(ctx, printTimeout)
-	defer cancel()
-	deadline, _ := ctx.Deadline()
-	bounded, cancelBounded := context.WithDeadline(ps.tab.ctx, deadline)
-	defer cancelBounded()
-	defer context.AfterFunc(ctx, cancelBounded)()
 	action := swapAction(url)
 	if !ps.loaded {
 		action = printAction(url, ps.lang, false)
 	}
-	pdf, err := chromedp.Run(bounded, action)
+	pdf, err := runInTab(ctx, ps.tab, action)
 	if err != nil {
 		ps.failed = fmt.Errorf("print %s: %w", printPath(url), err)
 		return nil, ps.failed
@@ -321,8 +331,7 @@ func (ps *printSeries) printJob(ctx context.Context, base string, job printJob) 
 // close ends the series, giving its tab back (or closing it when a print
 // failed) and its turn.
 func (ps *printSeries) close() {
-	ps.pr.release(ps.tab, ps.failed == nil)
-	<-ps.pr.turns
+	ps.pr.give(ps.tab, ps.failed == nil)
 }
 
 // acquire returns a tab to print in, counting a print under way: an

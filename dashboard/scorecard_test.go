@@ -19,7 +19,7 @@ import (
 
 // scServer is the survey server behind a test server, for the print
 // tokens and the printer it owns.
-func scServer(t *testing.T, ts *httptest.Server) *survey.Server {
+func scServer(t testing.TB, ts *httptest.Server) *survey.Server {
 	t.Helper()
 	s, ok := ts.Config.Handler.(*survey.Server)
 	if !ok {
@@ -28,14 +28,20 @@ func scServer(t *testing.T, ts *httptest.Server) *survey.Server {
 	return s
 }
 
-// scPrinter is the PDF printer of a test's server.
-func scPrinter(t *testing.T, s *survey.Server) *printer {
+// testPages is the dashboard registered on a test's server.
+func testPages(t testing.TB, s *survey.Server) *pages {
 	t.Helper()
 	d, ok := testDashboards.Load(s)
 	if !ok {
 		t.Fatal("no dashboard registered on the test server")
 	}
-	return d.(*Dashboard).p.printer
+	return d.(*Dashboard).p
+}
+
+// scPrinter is the PDF printer of a test's server.
+func scPrinter(t *testing.T, s *survey.Server) *printer {
+	t.Helper()
+	return testPages(t, s).printer
 }
 
 // scTile reads the value of a page's tile labelled label.

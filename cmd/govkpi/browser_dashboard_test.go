@@ -133,6 +133,16 @@ func TestBrowserDashboards(t *testing.T) {
 		pageFits(t, ctx, "provenance")
 		screenshot(t, ctx, "dashboard-provenance")
 	}
+
+	// The profile's scorecard, the document offices print, set in the
+	// program's own Noto Sans SC (served from here: no outside request),
+	// and the run's ranking report.
+	visit(href+"/scorecard", "scorecard", 1)
+	if !get(t, ctx, "the scorecard's font", chromedp.Evaluate[bool](
+		`Array.from(document.fonts).some(function (f) { return f.family.indexOf('Noto Sans SC') >= 0 && f.status === 'loaded'; })`)) {
+		t.Error("the scorecard loaded no face of Noto Sans SC")
+	}
+	visit(run+"/report", "report", 1)
 	visit(run+"/compare?d=LJ-ZSJ&d=LJ-GA&d=LJ-RS", "compare", 1)
 	visit(run+"/uncertainty", "uncertainty", 1)
 	visit(run+"/methodology", "methodology", 1)
