@@ -400,8 +400,8 @@ func (p *pages) writeRunZIP(ctx context.Context, w io.Writer, z runZIP) (without
 		return false, err
 	}
 	zw := zip.NewWriter(w)
-	// Workbooks are zips already: the fastest deflate does as well on them
-	// as the default, at a fraction of its time.
+	// Workbooks are zips already: the fastest deflate does about as well
+	// on them as the default, at a fraction of its time.
 	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
 		return flate.NewWriter(w, flate.BestSpeed)
 	})
