@@ -523,7 +523,7 @@ func (p *pages) printAhead(ctx context.Context, z runZIP, run int64, units []sco
 			}
 		}
 	}()
-	for range min(max(runtime.NumCPU(), 1), maxSeries, len(units)) {
+	for range min(runtime.NumCPU(), maxSeries, len(units)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

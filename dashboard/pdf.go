@@ -325,7 +325,7 @@ func (ps *printSeries) print(ctx context.Context, url string) ([]byte, error) {
 // printJob prints job's page, read from the server at base with a token
 // made for it; job.lang is the series'.
 func (ps *printSeries) printJob(ctx context.Context, base string, job printJob) ([]byte, error) {
-	return ps.print(ctx, base+"/print/"+ps.pr.tokens.issue(job))
+	return ps.print(ctx, ps.pr.tokens.url(base, job))
 }
 
 // close ends the series, giving its tab back (or closing it when a print
@@ -557,6 +557,11 @@ func (ts *printTokens) issue(job printJob) string {
 	return token
 }
 
+// url is the address at base of the print of job, with a new token.
+func (ts *printTokens) url(base string, job printJob) string {
+	return base + "/print/" + ts.issue(job)
+}
+
 // take spends token and returns its job; false for a token unknown,
 // spent, or expired at now.
 func (ts *printTokens) take(token string, now time.Time) (printJob, bool) {
@@ -657,5 +662,5 @@ func (p *pages) printPDF(w http.ResponseWriter, r *http.Request, job printJob) (
 // printJob prints job's page, read from the server at base with a token
 // made for it.
 func (pr *printer) printJob(ctx context.Context, base string, job printJob) ([]byte, error) {
-	return pr.print(ctx, base+"/print/"+pr.tokens.issue(job), job.lang)
+	return pr.print(ctx, pr.tokens.url(base, job), job.lang)
 }
